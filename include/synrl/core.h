@@ -1,0 +1,90 @@
+/* synrl core: status codes, explicit random streams, aligned memory, BLAS.
+ * Everything above core includes this; core includes nothing of synrl. */
+#ifndef SYNRL_CORE_H
+#define SYNRL_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- status codes: the library never prints or exits; it fills an err ---- */
+typedef enum {
+  SYN_OK = 0,
+  SYN_ERR_ARG,         /* a value out of range or inconsistent */
+  SYN_ERR_IO,          /* open/read/write/rename failed */
+  SYN_ERR_FORMAT,      /* a file is corrupt, truncated or of the wrong kind */
+  SYN_ERR_NOMEM,
+  SYN_ERR_UNSUPPORTED,
+  SYN_ERR_ABORTED      /* a run stopped by a rule (e.g. the abort rule) */
+} syn_status;
+
+typedef struct syn_err {
+  syn_status code;
+  char msg[512];
+} syn_err;
+
+/* Sets e (if non-NULL) and returns code, so callers can `return syn_err_set(...)`. */
+syn_status syn_err_set(syn_err *e, syn_status code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+const char *syn_status_name(syn_status s);
+
+/* ---- random numbers: xoshiro256** seeded through splitmix64 ----
+ * State is explicit. Independent streams come from (seed, stream id), so a
+ * computation split over threads uses streams named by the work, not by the
+ * thread, and gives the same numbers at any thread count. */
+typedef struct rng_t {
+  uint64_t s[4];
+} rng_t;
+
+uint64_t rng_splitmix64(uint64_t *x);
+void rng_seed(rng_t *r, uint64_t seed, uint64_t stream);
+uint64_t rng_next_u64(rng_t *r);
+/* uniform in [0, 1) with 53 random bits */
+double rng_uniform(rng_t *r);
+/* uniform in [lo, hi) */
+double rng_uniform_range(rng_t *r, double lo, double hi);
+/* uniform integer in [0, n), unbiased (rejection) */
+uint64_t rng_below(rng_t *r, uint64_t n);
+/* Fisher-Yates shuffle of an index array */
+void rng_shuffle_u32(rng_t *r, uint32_t *a, size_t n);
+
+/* ---- memory ---- */
+void *core_alloc(size_t bytes);          /* 64-byte aligned, zeroed; NULL on failure */
+void core_free(void *p);
+
+/* ---- BLAS: thin wrappers so that the rest never includes cblas.h ----
+ * C = alpha * op(A) * op(B) + beta * C, row-major. */
+void blas_dgemm(bool trans_a, bool trans_b, int m, int n, int k, double alpha,
+                const double *a, int lda, const double *b, int ldb, double beta,
+                double *c, int ldc);
+void blas_sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+                const float *a, int lda, const float *b, int ldb, float beta,
+                float *c, int ldc);
+/* OpenBLAS runs single-threaded inside synrl; parallelism is ours (OpenMP over
+ * fixed work chunks), which keeps results independent of the thread count. */
+void blas_init(void);
+const char *blas_describe(void);
+
+/* ---- threads ---- */
+void core_set_threads(int n);   /* n <= 0: OpenMP default */
+int core_threads(void);
+
+/* ---- CPU features ---- */
+bool core_cpu_has_vnni(void);   /* AVX-512 F+BW+VNNI usable (and compiled in) */
+
+/* ---- time ---- */
+double core_now(void);          /* monotonic seconds */
+long core_peak_rss_kib(void);   /* peak resident set size */
+
+/* ---- checksums: FNV-1a 64 over bytes, for "is this the same run" ---- */
+uint64_t core_fnv1a64(const void *data, size_t n, uint64_t h);
+#define CORE_FNV_INIT 0xcbf29ce484222325ULL
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,112 @@
+/* synrl data: data files, tasks, and the training driver. */
+#ifndef SYNRL_DATA_H
+#define SYNRL_DATA_H
+
+#include "synrl/learn.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- IDX files (raw or gzip), validated: magic, type, dimensions, size ---- */
+typedef struct idx_array {
+  int ndim;
+  uint32_t dims[4];
+  size_t count; /* product of dims */
+  uint8_t *data;
+} idx_array;
+
+/* Loads an unsigned-byte IDX array with the expected number of dimensions. */
+syn_status idx_load_u8(idx_array *out, const char *path, int expect_ndim, syn_err *e);
+void idx_free(idx_array *a);
+/* Writes an unsigned-byte IDX array (raw, or gzip if the name ends in .gz). */
+syn_status idx_save_u8(const idx_array *a, const char *path, syn_err *e);
+
+/* ---- data sets held in memory ---- */
+typedef struct data_set {
+  size_t n;
+  int in_dim;
+  int out_dim;     /* classes for classification, outputs for regression */
+  double *x;       /* n x in_dim */
+  uint8_t *x_u8;   /* n x in_dim bytes or NULL; x == x_u8 / 255.0 */
+  int32_t *labels; /* classification, or NULL */
+  double *targets; /* regression, or NULL */
+} data_set;
+
+void data_set_free(data_set *d);
+nn_batch data_set_batch(const data_set *d);
+/* Copies rows idx[0..n) of src. */
+syn_status data_set_subset(data_set *dst, const data_set *src, const uint32_t *idx, size_t n,
+                           syn_err *e);
+/* Images + labels from two IDX files; the first `limit` (0: all). Checks counts
+ * agree and labels are below `classes`. */
+syn_status data_images_load(data_set *d, const char *images, const char *labels, size_t limit,
+                            int classes, syn_err *e);
+/* The paper's split: each row goes to validation with probability p_valid. */
+syn_status data_split_random(const data_set *all, double p_valid, uint64_t seed, data_set *train,
+                             data_set *valid, syn_err *e);
+
+/* The paper's 2D task: a target 2-hidden-1 tanh network, weights U[-1, 1],
+ * zero biases; points U[-10, 10]^2; targets are the target network's outputs. */
+typedef struct boundary2d_config {
+  int hidden;           /* 100 */
+  double weight_range;  /* 1 */
+  double point_range;   /* 10 */
+  size_t n_train;       /* 2000 */
+  size_t n_valid;       /* held-out points from the same boundary (0: none) */
+  uint64_t seed;        /* picks the boundary and the points */
+} boundary2d_config;
+
+void boundary2d_config_default(boundary2d_config *c);
+syn_status boundary2d_make(const boundary2d_config *c, nn_mlp *target, data_set *train,
+                           data_set *valid, syn_err *e);
+
+/* ---- the training driver ---- */
+typedef struct run_progress {
+  long iter, iterations;
+  double batch_loss;
+  double train_loss, train_acc, valid_loss, valid_acc; /* NAN until measured */
+  double reward_rate;  /* fraction of +1 rewards since the last report (synaptic RL) */
+  double elapsed, iters_per_sec, eta;
+  bool final;
+} run_progress;
+
+typedef void (*run_progress_fn)(void *user, const run_progress *p);
+
+typedef struct run_config {
+  long iterations;
+  size_t batch_size;    /* 0: the whole training set */
+  long batch_every;     /* draw a new minibatch every this many iterations */
+  long eval_every;      /* accuracy and loss on the full sets every this many iterations */
+  long abort_after;     /* the authors' abort rule: after this many iterations ... */
+  double abort_below;   /* ... stop if training accuracy is below this (0: off) */
+  long patience;        /* stop when validation accuracy has not improved for this many
+                           evaluations (0: off); the final weights are reported */
+  uint64_t seed;        /* minibatch draws */
+  nn_acc acc;
+  const char *out_dir;  /* metrics.csv is written here (NULL: none) */
+  run_progress_fn progress;
+  void *progress_user;
+  double progress_every_s;
+} run_config;
+
+typedef struct run_result {
+  long iterations;
+  double batch_loss;
+  double train_loss, train_acc, valid_loss, valid_acc, test_loss, test_acc;
+  double seconds;
+  bool aborted, stopped_early;
+  long best_iter;
+} run_result;
+
+void run_config_default(run_config *c);
+syn_status run_train(learn_rule *rule, const data_set *train, const data_set *valid,
+                     const data_set *test, const run_config *cfg, run_result *res, syn_err *e);
+/* Loss and accuracy of a network on a data set. */
+void run_evaluate(const nn_mlp *net, const data_set *d, nn_loss loss, nn_acc acc, double *loss_out,
+                  double *acc_out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what synrl needs from Debian's packages (only what is missing), then
+# configures and builds in ./build. Safe to run again; works as root on a fresh
+# Debian 12 machine. Usage: scripts/setup.sh [extra cmake args...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pkgs=(build-essential cmake pkg-config libopenblas-dev zlib1g-dev libcmocka-dev
+      dataset-fashion-mnist)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+build=${SYNRL_BUILD_DIR:-build}
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=${SYNRL_BUILD_TYPE:-Release} "$@" >&2
+cmake --build "$build" -j"$(nproc)" >&2

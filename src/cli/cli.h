@@ -1,0 +1,47 @@
+#ifndef SYNRL_CLI_H
+#define SYNRL_CLI_H
+
+#include "synrl/data.h"
+#include "cli/opts.h"
+
+#define SYNRL_VERSION "0.1.0"
+
+int cli_train(int argc, char **argv);
+int cli_eval(int argc, char **argv);
+int cli_policy(int argc, char **argv);
+
+/* What defines a task and a network: shared by train and eval. */
+typedef struct task_opts {
+  const char *task;        /* boundary2d | images */
+  const char *hidden;      /* comma-separated hidden widths, "" or "0" for none */
+  const char *act;         /* hidden activation */
+  const char *out_act;     /* output activation ("auto": tanh for 2D, identity for images) */
+  const char *loss;        /* "auto": euclid for 2D, softmax-ce for images */
+  double init_range;
+  uint64_t boundary_seed;  /* 0: the run's seed */
+  long points, valid_points;
+  const char *data_dir, *protocol;
+  long n_images;
+  double valid_frac;
+  uint64_t split_seed;     /* 0: the run's seed */
+} task_opts;
+
+typedef struct task_data {
+  data_set train, valid, test;
+  nn_mlp target;           /* boundary2d only */
+  bool has_target;
+  nn_loss loss;
+  nn_acc acc;
+  int widths[NN_MAX_LAYERS + 1];
+  nn_act act[NN_MAX_LAYERS];
+  int n_layers;
+} task_data;
+
+void task_opts_default(task_opts *t);
+/* Appends the task options to a spec table; returns the new count. */
+int task_opts_specs(task_opts *t, opt_spec *specs, int n);
+/* Loads or makes the data and works out the network shape; prints errors. */
+int task_prepare(const char *prog, const task_opts *t, uint64_t seed, task_data *d);
+void task_free(task_data *d);
+
+#endif

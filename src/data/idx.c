@@ -1,0 +1,116 @@
+/* IDX files (the MNIST family's format), raw or gzip-compressed. zlib's gzread
+ * reads both. Every header field is checked before anything is allocated. */
+#include "synrl/data.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#define IDX_MAX_BYTES ((size_t)1 << 32) /* 4 GiB: far above any data set used here */
+
+void idx_free(idx_array *a) {
+  core_free(a->data);
+  memset(a, 0, sizeof *a);
+}
+
+static syn_status gz_read_exact(gzFile g, void *buf, size_t n, const char *path, const char *what,
+                                syn_err *e) {
+  unsigned char *p = buf;
+  while (n > 0) {
+    unsigned chunk = n > (1u << 30) ? (1u << 30) : (unsigned)n;
+    int got = gzread(g, p, chunk);
+    if (got < 0) {
+      int zerr;
+      const char *msg = gzerror(g, &zerr);
+      return syn_err_set(e, SYN_ERR_FORMAT, "%s: corrupt compressed data while reading %s (%s)",
+                         path, what, msg);
+    }
+    if (got == 0)
+      return syn_err_set(e, SYN_ERR_FORMAT, "%s: truncated: file ends inside the %s", path, what);
+    p += got;
+    n -= (size_t)got;
+  }
+  return SYN_OK;
+}
+
+syn_status idx_load_u8(idx_array *out, const char *path, int expect_ndim, syn_err *e) {
+  memset(out, 0, sizeof *out);
+  gzFile g = gzopen(path, "rb");
+  if (!g) return syn_err_set(e, SYN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  unsigned char hdr[4];
+  syn_status s = gz_read_exact(g, hdr, 4, path, "header", e);
+  if (s) goto done;
+  if (hdr[0] != 0 || hdr[1] != 0) {
+    s = syn_err_set(e, SYN_ERR_FORMAT, "%s: not an IDX file (bad magic %02x%02x)", path, hdr[0],
+                    hdr[1]);
+    goto done;
+  }
+  if (hdr[2] != 0x08) {
+    s = syn_err_set(e, SYN_ERR_FORMAT, "%s: IDX element type 0x%02x, expected unsigned byte (0x08)",
+                    path, hdr[2]);
+    goto done;
+  }
+  if (hdr[3] != expect_ndim) {
+    s = syn_err_set(e, SYN_ERR_FORMAT, "%s: %d dimensions, expected %d", path, hdr[3], expect_ndim);
+    goto done;
+  }
+  out->ndim = hdr[3];
+  size_t count = 1;
+  for (int i = 0; i < out->ndim; i++) {
+    unsigned char b[4];
+    if ((s = gz_read_exact(g, b, 4, path, "dimension sizes", e))) goto done;
+    out->dims[i] = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+    if (out->dims[i] == 0) {
+      s = syn_err_set(e, SYN_ERR_FORMAT, "%s: dimension %d is zero", path, i);
+      goto done;
+    }
+    if (out->dims[i] > IDX_MAX_BYTES / count) {
+      s = syn_err_set(e, SYN_ERR_FORMAT, "%s: dimensions too large", path);
+      goto done;
+    }
+    count *= out->dims[i];
+  }
+  out->count = count;
+  out->data = core_alloc(count);
+  if (!out->data) {
+    s = syn_err_set(e, SYN_ERR_NOMEM, "%s: cannot allocate %zu bytes", path, count);
+    goto done;
+  }
+  if ((s = gz_read_exact(g, out->data, count, path, "data", e))) goto done;
+  unsigned char extra;
+  int more = gzread(g, &extra, 1);
+  if (more != 0) {
+    int zerr;
+    const char *msg = gzerror(g, &zerr);
+    s = more < 0 ? syn_err_set(e, SYN_ERR_FORMAT, "%s: corrupt compressed data (%s)", path, msg)
+                 : syn_err_set(e, SYN_ERR_FORMAT,
+                               "%s: trailing bytes after %zu elements (header and size disagree)",
+                               path, count);
+  }
+done:
+  gzclose(g);
+  if (s) idx_free(out);
+  return s;
+}
+
+syn_status idx_save_u8(const idx_array *a, const char *path, syn_err *e) {
+  size_t len = strlen(path);
+  int gz = len > 3 && strcmp(path + len - 3, ".gz") == 0;
+  char tmp[4200];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  gzFile g = gzopen(tmp, gz ? "wb6" : "wbT");
+  if (!g) return syn_err_set(e, SYN_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+  unsigned char hdr[4 + 16] = {0, 0, 0x08, (unsigned char)a->ndim};
+  for (int i = 0; i < a->ndim; i++)
+    for (int k = 0; k < 4; k++) hdr[4 + 4 * i + k] = (unsigned char)(a->dims[i] >> (24 - 8 * k));
+  int ok = gzwrite(g, hdr, (unsigned)(4 + 4 * a->ndim)) == 4 + 4 * a->ndim;
+  if (ok && a->count) ok = gzwrite(g, a->data, (unsigned)a->count) == (int)a->count;
+  ok = (gzclose(g) == Z_OK) && ok;
+  if (!ok || rename(tmp, path) != 0) {
+    remove(tmp);
+    return syn_err_set(e, SYN_ERR_IO, "%s: write failed", path);
+  }
+  return SYN_OK;
+}

@@ -1,0 +1,376 @@
+/* Synaptic-level reinforcement learning (Bhargava, Rezaei, Lankarany 2022),
+ * as the authors' code defines it (reference/synrl-authors-code.md). */
+#include "synrl/learn.h"
+#include "learn/synrl_q8.h"
+#include "core/fileio.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------- policy ---------------- */
+int synrl_state_index(int a2, int a1, int r2, int r1) { return a2 + 3 * a1 + 9 * r2 + 27 * r1; }
+
+int synrl_policy_greedy(const synrl_policy *p, int s) {
+  const double *q = p->q + 3 * s;
+  int best = 0;
+  for (int a = 1; a < 3; a++)
+    if (q[a] > q[best]) best = a; /* strict: ties keep the lower index */
+  return best;
+}
+
+void synrl_policy_update(synrl_policy *p, int s, int a, double reward, int s_next, double alpha_q,
+                         double gamma) {
+  const double *qn = p->q + 3 * s_next;
+  double m = qn[0] > qn[1] ? qn[0] : qn[1];
+  m = m > qn[2] ? m : qn[2];
+  double *q = p->q + 3 * s + a;
+  *q += alpha_q * (reward + gamma * m - *q);
+}
+
+static const char ACT_SYM[3] = {'-', '0', '+'};
+static const char REW_SYM[3] = {'-', '?', '+'};
+
+static int sym_index(const char *tok, const char *syms) {
+  if (!tok || strlen(tok) != 1) return -1;
+  for (int i = 0; i < 3; i++)
+    if (tok[0] == syms[i]) return i;
+  return -1;
+}
+
+#define POLICY_HEADER "synrl-policy 1"
+
+syn_status synrl_policy_save(const synrl_policy *p, const char *path, const char *comment,
+                             syn_err *e) {
+  fio_writer w;
+  syn_status s = fio_text_open(&w, path, e);
+  if (s) return s;
+  fprintf(w.f, "%s\n", POLICY_HEADER);
+  fprintf(w.f, "# synrl shared synaptic Q table. One line per state:\n");
+  fprintf(w.f, "#   a(t-2) a(t-1) r(t-2) r(t-1)  Q(-)  Q(0)  Q(+)  greedy\n");
+  fprintf(w.f, "# actions: - decrease, 0 null, + increase; rewards: - (-1), ? (none yet), + (+1).\n");
+  fprintf(w.f, "# The greedy column is informative; loading reads only the Q values.\n");
+  if (comment && *comment) fprintf(w.f, "# %s\n", comment);
+  for (int s_ = 0; s_ < SYNRL_N_STATES; s_++) {
+    int a2 = s_ % 3, a1 = s_ / 3 % 3, r2 = s_ / 9 % 3, r1 = s_ / 27;
+    fprintf(w.f, "%c %c %c %c %.17g %.17g %.17g %c\n", ACT_SYM[a2], ACT_SYM[a1], REW_SYM[r2],
+            REW_SYM[r1], p->q[3 * s_], p->q[3 * s_ + 1], p->q[3 * s_ + 2],
+            ACT_SYM[synrl_policy_greedy(p, s_)]);
+  }
+  if (ferror(w.f)) w.err = EIO;
+  return fio_text_commit(&w, e);
+}
+
+static syn_status parse_double(const char *tok, double *out) {
+  if (!tok) return SYN_ERR_FORMAT;
+  char *end;
+  errno = 0;
+  double v = strtod(tok, &end);
+  if (end == tok || *end || errno == ERANGE || !isfinite(v)) return SYN_ERR_FORMAT;
+  *out = v;
+  return SYN_OK;
+}
+
+syn_status synrl_policy_load(synrl_policy *p, const char *path, syn_err *e) {
+  FILE *f = fopen(path, "r");
+  if (!f) return syn_err_set(e, SYN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  char line[1024];
+  int lineno = 0, seen[SYNRL_N_STATES] = {0}, count = 0;
+  syn_status st = SYN_OK;
+  synrl_policy tmp;
+  memset(&tmp, 0, sizeof tmp);
+  if (!fgets(line, sizeof line, f) || strncmp(line, POLICY_HEADER, strlen(POLICY_HEADER)) != 0) {
+    fclose(f);
+    return syn_err_set(e, SYN_ERR_FORMAT, "%s: not a synrl policy file (first line must be '%s')",
+                       path, POLICY_HEADER);
+  }
+  lineno = 1;
+  while (fgets(line, sizeof line, f)) {
+    lineno++;
+    if (!strchr(line, '\n') && !feof(f)) {
+      st = syn_err_set(e, SYN_ERR_FORMAT, "%s:%d: line too long", path, lineno);
+      break;
+    }
+    char *save = NULL, *tok[9];
+    int nt = 0;
+    for (char *t = strtok_r(line, " \t\r\n", &save); t && nt < 9; t = strtok_r(NULL, " \t\r\n", &save))
+      tok[nt++] = t;
+    if (nt == 0 || tok[0][0] == '#') continue;
+    if (nt != 7 && nt != 8) {
+      st = syn_err_set(e, SYN_ERR_FORMAT, "%s:%d: expected 7 or 8 fields, got %d", path, lineno, nt);
+      break;
+    }
+    int a2 = sym_index(tok[0], ACT_SYM), a1 = sym_index(tok[1], ACT_SYM);
+    int r2 = sym_index(tok[2], REW_SYM), r1 = sym_index(tok[3], REW_SYM);
+    if (a2 < 0 || a1 < 0 || r2 < 0 || r1 < 0) {
+      st = syn_err_set(e, SYN_ERR_FORMAT, "%s:%d: bad state symbols", path, lineno);
+      break;
+    }
+    int s_ = synrl_state_index(a2, a1, r2, r1);
+    if (seen[s_]++) {
+      st = syn_err_set(e, SYN_ERR_FORMAT, "%s:%d: state listed twice", path, lineno);
+      break;
+    }
+    for (int a = 0; a < 3 && !st; a++)
+      if (parse_double(tok[4 + a], &tmp.q[3 * s_ + a]))
+        st = syn_err_set(e, SYN_ERR_FORMAT, "%s:%d: bad Q value '%s'", path, lineno, tok[4 + a]);
+    if (st) break;
+    count++;
+  }
+  fclose(f);
+  if (!st && count != SYNRL_N_STATES)
+    st = syn_err_set(e, SYN_ERR_FORMAT, "%s: %d of %d states present", path, count, SYNRL_N_STATES);
+  if (!st) *p = tmp;
+  return st;
+}
+
+syn_status synrl_policy_import_authors(synrl_policy *p, const char *path, syn_err *e) {
+  FILE *f = fopen(path, "r");
+  if (!f) return syn_err_set(e, SYN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  char line[1024];
+  int lineno = 0, count = 0, seen[SYNRL_N_Q] = {0};
+  syn_status st = SYN_OK;
+  synrl_policy tmp;
+  memset(&tmp, 0, sizeof tmp);
+  while (fgets(line, sizeof line, f)) {
+    lineno++;
+    char *save = NULL, *tok[7];
+    int nt = 0;
+    for (char *t = strtok_r(line, " \t\r\n", &save); t && nt < 7; t = strtok_r(NULL, " \t\r\n", &save))
+      tok[nt++] = t;
+    if (nt == 0 || tok[0][0] == '#') continue;
+    if (nt != 6) {
+      st = syn_err_set(e, SYN_ERR_FORMAT, "%s:%d: expected 6 fields, got %d", path, lineno, nt);
+      break;
+    }
+    int code[5];
+    for (int i = 0; i < 5 && !st; i++) {
+      char *end;
+      long v = strtol(tok[i], &end, 10);
+      if (*end || v < 1 || v > 3)
+        st = syn_err_set(e, SYN_ERR_FORMAT, "%s:%d: code '%s' not in 1..3", path, lineno, tok[i]);
+      code[i] = (int)v - 1;
+    }
+    if (st) break;
+    int idx = code[0] + 3 * code[1] + 9 * code[2] + 27 * code[3] + 81 * code[4];
+    if (seen[idx]++) {
+      st = syn_err_set(e, SYN_ERR_FORMAT, "%s:%d: entry listed twice", path, lineno);
+      break;
+    }
+    if (parse_double(tok[5], &tmp.q[idx])) {
+      st = syn_err_set(e, SYN_ERR_FORMAT, "%s:%d: bad Q value '%s'", path, lineno, tok[5]);
+      break;
+    }
+    count++;
+  }
+  fclose(f);
+  if (!st && count != SYNRL_N_Q)
+    st = syn_err_set(e, SYN_ERR_FORMAT, "%s: %d of %d entries present", path, count, SYNRL_N_Q);
+  if (!st) *p = tmp;
+  return st;
+}
+
+syn_status synrl_policy_read(synrl_policy *p, const char *path, syn_err *e) {
+  FILE *f = fopen(path, "r");
+  if (!f) return syn_err_set(e, SYN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  char line[64] = {0};
+  char *ok = fgets(line, sizeof line, f);
+  fclose(f);
+  if (ok && strncmp(line, POLICY_HEADER, strlen(POLICY_HEADER)) == 0)
+    return synrl_policy_load(p, path, e);
+  return synrl_policy_import_authors(p, path, e);
+}
+
+/* ---------------- trainer ---------------- */
+const char *synrl_path_name(synrl_path p) {
+  switch (p) {
+    case SYNRL_PATH_AUTO: return "auto";
+    case SYNRL_PATH_GENERAL: return "general";
+    case SYNRL_PATH_Q8_REF: return "q8-ref";
+    case SYNRL_PATH_Q8_FAST: return "q8-fast";
+  }
+  return "?";
+}
+
+void synrl_config_default(synrl_config *c) {
+  memset(c, 0, sizeof *c);
+  c->epsilon = 0.25;
+  c->alpha_s = 1e-3;
+  c->alpha_q = 0.01;
+  c->gamma = 0.9;
+  c->adaptive = true;
+  c->bias_step = 1;
+  c->halve_at = 0;
+  c->seed = 1;
+  c->path = SYNRL_PATH_AUTO;
+}
+
+void synrl_trainer_sync_params(synrl_trainer *t) {
+  double *w = t->rule.net->params;
+  for (size_t i = 0; i < t->n_syn; i++) w[i] = t->base[i] + t->unit * (double)t->steps[i];
+}
+
+void synrl_choose_actions(synrl_trainer *t) {
+  /* The greedy action depends only on the synapse's last two actions once the
+   * global rewards are fixed: a 9-entry table per iteration. */
+  uint8_t greedy[9];
+  for (int c = 0; c < 9; c++)
+    greedy[c] = (uint8_t)synrl_policy_greedy(t->policy, c + 9 * t->r2 + 27 * t->r1);
+  const uint64_t thr = t->eps_threshold;
+  const nn_mlp *net = t->rule.net;
+  const int bias_step = t->cfg.bias_step;
+  size_t i = 0;
+  for (int l = 0; l < net->n_layers; l++) {
+    size_t out = (size_t)net->widths[l + 1], end = i + (size_t)(net->widths[l] + 1) * out;
+    size_t bias_end = i + out; /* row 0 of each layer: the bias synapses */
+    for (; i < end; i++) {
+      uint64_t u = rng_next_u64(&t->lanes[i % SYNRL_LANES]);
+      int c = t->hist[i] / 3;
+      int a = (u >> 32) < thr ? (int)(((u & 0xffffffffu) * 3) >> 32) : greedy[c];
+      t->hist[i] = (uint8_t)(c + 9 * a);
+      int d = (a - 1) * (i < bias_end ? bias_step : 1);
+      t->delta[i] = (int8_t)d;
+      t->steps[i] += d;
+    }
+  }
+}
+
+static double batch_loss(synrl_trainer *t) {
+  if (t->path_used == SYNRL_PATH_GENERAL) {
+    synrl_trainer_sync_params(t);
+    return nn_mlp_loss(t->rule.net, t->batch, &t->ws, t->rule.loss, NN_ACC_SIGN, NULL);
+  }
+  return synrl_q8_loss(t);
+}
+
+static syn_status synrl_set_batch(learn_rule *r, const nn_batch *b, syn_err *e) {
+  synrl_trainer *t = (synrl_trainer *)r;
+  if (b->n > t->ws.n_max)
+    return syn_err_set(e, SYN_ERR_ARG, "batch of %zu rows exceeds the trainer's %zu", b->n,
+                       t->ws.n_max);
+  t->batch = b;
+  if (t->path_used == SYNRL_PATH_AUTO) {
+    t->path_used = b->x_u8 ? SYNRL_PATH_Q8_FAST : SYNRL_PATH_GENERAL;
+  } else if (t->path_used != SYNRL_PATH_GENERAL && !b->x_u8) {
+    return syn_err_set(e, SYN_ERR_UNSUPPORTED,
+                       "path %s needs 8-bit inputs; this data is not 8-bit (use general)",
+                       synrl_path_name(t->path_used));
+  }
+  if (t->path_used != SYNRL_PATH_GENERAL && !t->q8) {
+    syn_status s = synrl_q8_create(t, t->ws.n_max, e);
+    if (s) return s;
+  }
+  if (t->path_used != SYNRL_PATH_GENERAL) {
+    syn_status s = synrl_q8_set_batch(t, e);
+    if (s) return s;
+  }
+  if (!t->have_loss) {
+    /* loss history starts as [L0, L0] on the first batch */
+    memset(t->delta, 0, t->n_syn);
+    t->loss_prev = batch_loss(t);
+    t->have_loss = true;
+  }
+  return SYN_OK;
+}
+
+static syn_status synrl_step(learn_rule *r, long iter, learn_step_info *info, syn_err *e) {
+  synrl_trainer *t = (synrl_trainer *)r;
+  if (!t->batch) return syn_err_set(e, SYN_ERR_ARG, "synrl: step before set_batch");
+  if (t->cfg.halve_at > 0 && iter == t->cfg.halve_at) {
+    t->unit *= 0.5;
+    for (size_t i = 0; i < t->n_syn; i++) {
+      if (t->steps[i] > INT32_MAX / 2 || t->steps[i] < INT32_MIN / 2)
+        return syn_err_set(e, SYN_ERR_ARG, "synrl: step counter overflow at halving");
+      t->steps[i] *= 2;
+    }
+    if (t->path_used != SYNRL_PATH_GENERAL) synrl_q8_double(t);
+  }
+  synrl_choose_actions(t);
+  double loss = batch_loss(t);
+  int R = loss < t->loss_prev ? 1 : -1; /* ties are -1 */
+  int rcode = R > 0 ? SYNRL_R_POS : SYNRL_R_NEG;
+  if (t->cfg.adaptive) {
+    /* one standard Q-learning update per synapse, in synapse order */
+    const int base_s = 9 * t->r2 + 27 * t->r1, base_next = 9 * t->r1 + 27 * rcode;
+    for (size_t i = 0; i < t->n_syn; i++) {
+      int h = t->hist[i];
+      synrl_policy_update(t->policy, h % 9 + base_s, h / 9, (double)R, h / 3 + base_next,
+                          t->cfg.alpha_q, t->cfg.gamma);
+    }
+  }
+  t->r2 = t->r1;
+  t->r1 = rcode;
+  t->loss_prev = loss;
+  t->iter++;
+  t->n_pos += R > 0;
+  info->loss = loss;
+  info->reward = R;
+  return SYN_OK;
+}
+
+static void synrl_destroy(learn_rule *r) {
+  synrl_trainer *t = (synrl_trainer *)r;
+  if (!t) return;
+  synrl_q8_destroy(t);
+  nn_ws_destroy(&t->ws);
+  core_free(t->base);
+  core_free(t->steps);
+  core_free(t->hist);
+  core_free(t->delta);
+  free(t);
+}
+
+static void synrl_sync(learn_rule *r) { synrl_trainer_sync_params((synrl_trainer *)r); }
+
+syn_status synrl_trainer_create(synrl_trainer **out, nn_mlp *net, nn_loss loss,
+                                synrl_policy *policy, const synrl_config *cfg, size_t max_batch,
+                                syn_err *e) {
+  *out = NULL;
+  if (!(cfg->epsilon >= 0 && cfg->epsilon <= 1))
+    return syn_err_set(e, SYN_ERR_ARG, "epsilon %g not in [0, 1]", cfg->epsilon);
+  if (!(cfg->alpha_s > 0 && isfinite(cfg->alpha_s)))
+    return syn_err_set(e, SYN_ERR_ARG, "alpha_s %g must be positive", cfg->alpha_s);
+  if (!(cfg->alpha_q >= 0 && cfg->alpha_q <= 1))
+    return syn_err_set(e, SYN_ERR_ARG, "alpha_q %g not in [0, 1]", cfg->alpha_q);
+  if (!(cfg->gamma >= 0 && cfg->gamma <= 1))
+    return syn_err_set(e, SYN_ERR_ARG, "gamma %g not in [0, 1]", cfg->gamma);
+  if (cfg->bias_step < 1 || cfg->bias_step > 2)
+    return syn_err_set(e, SYN_ERR_ARG, "bias step %d not 1 or 2", cfg->bias_step);
+  synrl_trainer *t = calloc(1, sizeof *t);
+  if (!t) return syn_err_set(e, SYN_ERR_NOMEM, "out of memory");
+  t->rule.name = "synrl";
+  t->rule.net = net;
+  t->rule.set_batch = synrl_set_batch;
+  t->rule.step = synrl_step;
+  t->rule.destroy = synrl_destroy;
+  t->rule.sync = synrl_sync;
+  t->rule.loss = loss;
+  t->cfg = *cfg;
+  t->policy = policy;
+  t->n_syn = net->n_params;
+  t->unit = cfg->alpha_s;
+  t->r2 = t->r1 = SYNRL_R_NONE;
+  t->path_used = cfg->path;
+  t->eps_threshold = (uint64_t)llround(ldexp(cfg->epsilon, 32));
+  t->base = core_alloc(t->n_syn * sizeof(double));
+  t->steps = core_alloc(t->n_syn * sizeof(int32_t));
+  t->hist = core_alloc(t->n_syn);
+  t->delta = core_alloc(t->n_syn);
+  if (!t->base || !t->steps || !t->hist || !t->delta) {
+    synrl_destroy(&t->rule);
+    return syn_err_set(e, SYN_ERR_NOMEM, "out of memory for %zu synapses", t->n_syn);
+  }
+  memcpy(t->base, net->params, t->n_syn * sizeof(double));
+  /* action history starts at (null, null): state a2 + 3*a1 = 4 */
+  memset(t->hist, 3 * (SYNRL_NULL + 3 * SYNRL_NULL), t->n_syn);
+  for (int l = 0; l < SYNRL_LANES; l++) rng_seed(&t->lanes[l], cfg->seed, 0x5e1ec7u + (uint64_t)l);
+  syn_status s = nn_ws_create(&t->ws, net, max_batch, e);
+  if (s) {
+    synrl_destroy(&t->rule);
+    return s;
+  }
+  *out = t;
+  return SYN_OK;
+}
