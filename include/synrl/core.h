@@ -43,6 +43,17 @@ typedef struct rng_t {
 uint64_t rng_splitmix64(uint64_t *x);
 void rng_seed(rng_t *r, uint64_t seed, uint64_t stream);
 uint64_t rng_next_u64(rng_t *r);
+/* Counter-based draws: the splitmix64 sequence of `key` at position ctr. Any
+ * element can be drawn directly, so work split over threads or vector lanes
+ * sees the same numbers whatever the split. */
+static inline uint64_t rng_mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+static inline uint64_t rng_at(uint64_t key, uint64_t ctr) {
+  return rng_mix64(key + (ctr + 1) * 0x9e3779b97f4a7c15ULL);
+}
 /* uniform in [0, 1) with 53 random bits */
 double rng_uniform(rng_t *r);
 /* uniform in [lo, hi) */
@@ -74,11 +85,21 @@ void core_set_threads(int n);   /* n <= 0: OpenMP default */
 int core_threads(void);
 
 /* ---- CPU features ---- */
-bool core_cpu_has_vnni(void);   /* AVX-512 F+BW+VNNI usable (and compiled in) */
+bool core_cpu_has_vnni(void);   /* AVX-512 F+BW+DQ+VL+VNNI usable (and compiled in) */
 
 /* ---- time ---- */
 double core_now(void);          /* monotonic seconds */
 long core_peak_rss_kib(void);   /* peak resident set size */
+
+/* ---- exp used by every softmax in synrl ----
+ * A fixed sequence of correctly rounded operations (rint, fma, ldexp), so a
+ * vector version that performs the same operations lane by lane (the 8-bit
+ * synaptic-RL path) gives bit-identical results. Error below 2 ulp on
+ * [-700, 700]; 0 below -700; +inf above 709.78. */
+double core_exp(double x);
+#define CORE_EXP_LOG2E 0x1.71547652b82fep0
+#define CORE_EXP_LN2_HI 0x1.62e42fefa3800p-1
+#define CORE_EXP_LN2_LO 0x1.ef35793c76730p-45
 
 /* ---- checksums: FNV-1a 64 over bytes, for "is this the same run" ---- */
 uint64_t core_fnv1a64(const void *data, size_t n, uint64_t h);

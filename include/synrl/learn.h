@@ -90,9 +90,9 @@ typedef struct synrl_config {
 
 void synrl_config_default(synrl_config *c);
 
-/* Exploration draws: 8 xoshiro lanes; synapse i uses lane i % 8, so the
- * numbers do not depend on threads or on the code path. */
-#define SYNRL_LANES 8
+/* Exploration draws: synapse i at iteration t (0-based) uses the 64-bit draw
+ * rng_at(draw_key, t * n_syn + i): its high 32 bits decide exploration, its
+ * low 32 bits the random action. Independent of threads and code path. */
 
 /* Open struct: the state of a synaptic-RL run. The weight of synapse i is
  * base[i] + unit * steps[i], exactly; halving alpha_s doubles steps. */
@@ -111,7 +111,7 @@ typedef struct synrl_trainer {
   bool have_loss;
   long iter;             /* iterations done */
   long n_pos;            /* rewards +1 so far */
-  rng_t lanes[SYNRL_LANES];
+  uint64_t draw_key;
   uint64_t eps_threshold; /* explore iff the high 32 random bits < eps * 2^32 */
   synrl_path path_used;
   const nn_batch *batch;

@@ -40,7 +40,8 @@ static int set_value(const char *prog, opt_spec *s, const char *v) {
         return 0;
       }
       long long x = strtoll(v, &end, 10);
-      if (*end || errno || (double)x < s->lo || (double)x > s->hi) goto range;
+      if (*end) goto bad; /* not a number: not "out of range" */
+      if (errno || (double)x < s->lo || (double)x > s->hi) goto range;
       if (s->kind == OPT_INT)
         *(int *)s->ptr = (int)x;
       else

@@ -268,6 +268,11 @@ int cli_train(int argc, char **argv) {
     task_free(&td);
     return 1;
   }
+  /* summary.json marks a finished run: drop one left by an earlier run in
+   * this directory, whose other files this run replaces */
+  char summary_path[4200];
+  snprintf(summary_path, sizeof summary_path, "%s/summary.json", outdir);
+  unlink(summary_path);
 
   nn_mlp net;
   if (nn_mlp_create(&net, td.n_layers, td.widths, td.act, &e)) {
@@ -390,6 +395,12 @@ int cli_train(int argc, char **argv) {
       printf("  output: %s/{metrics.csv,net.bin%s%s,summary.json}\n", outdir, st ? ",policy.txt" : "",
              td.has_target ? ",target.bin" : "");
     }
+  }
+  if (ret) {
+    /* a failed run leaves no metrics that look like a finished run's */
+    char metrics_path[4200];
+    snprintf(metrics_path, sizeof metrics_path, "%s/metrics.csv", outdir);
+    unlink(metrics_path);
   }
   learn_rule_destroy(rule);
   nn_mlp_destroy(&net);

@@ -44,6 +44,7 @@ bool core_cpu_has_vnni(void) {
 #if defined(SYNRL_HAVE_VNNI) && defined(__x86_64__)
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
          __builtin_cpu_supports("avx512vnni");
 #else
   return false;

@@ -80,14 +80,19 @@ syn_status idx_load_u8(idx_array *out, const char *path, int expect_ndim, syn_er
   }
   if ((s = gz_read_exact(g, out->data, count, path, "data", e))) goto done;
   unsigned char extra;
-  int more = gzread(g, &extra, 1);
+  int more = gzread(g, &extra, 1), zerr = Z_OK;
+  const char *msg = gzerror(g, &zerr);
   if (more != 0) {
-    int zerr;
-    const char *msg = gzerror(g, &zerr);
     s = more < 0 ? syn_err_set(e, SYN_ERR_FORMAT, "%s: corrupt compressed data (%s)", path, msg)
                  : syn_err_set(e, SYN_ERR_FORMAT,
                                "%s: trailing bytes after %zu elements (header and size disagree)",
                                path, count);
+  } else if (zerr == Z_BUF_ERROR) {
+    /* gzread treats a gzip stream cut short as a plain end of file: without
+     * this the data would be accepted unchecked when only the stream's end
+     * (its CRC and length) is missing */
+    s = syn_err_set(e, SYN_ERR_FORMAT, "%s: truncated: compressed stream ends early (%s)", path,
+                    msg);
   }
 done:
   gzclose(g);

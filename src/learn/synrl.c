@@ -68,7 +68,9 @@ static syn_status parse_double(const char *tok, double *out) {
   char *end;
   errno = 0;
   double v = strtod(tok, &end);
-  if (end == tok || *end || errno == ERANGE || !isfinite(v)) return SYN_ERR_FORMAT;
+  /* ERANGE also flags subnormal results, which %.17g writes and must read back;
+   * overflow gives inf (caught by isfinite), total underflow gives 0. */
+  if (end == tok || *end || !isfinite(v) || (errno == ERANGE && v == 0.0)) return SYN_ERR_FORMAT;
   *out = v;
   return SYN_OK;
 }
@@ -212,28 +214,92 @@ void synrl_trainer_sync_params(synrl_trainer *t) {
   for (size_t i = 0; i < t->n_syn; i++) w[i] = t->base[i] + t->unit * (double)t->steps[i];
 }
 
+/* One block of synapses [i0, i1): draw, choose, record. Scalar version. */
+static void actions_block_scalar(synrl_trainer *t, const uint8_t *greedy, size_t i0, size_t i1,
+                                 uint64_t ctr0) {
+  const uint64_t thr = t->eps_threshold, key = t->draw_key;
+  for (size_t i = i0; i < i1; i++) {
+    uint64_t u = rng_at(key, ctr0 + i);
+    int c = t->hist[i] / 3;
+    int a = (u >> 32) < thr ? (int)(((u & 0xffffffffu) * 3) >> 32) : greedy[c];
+    t->hist[i] = (uint8_t)(c + 9 * a);
+    t->delta[i] = (int8_t)(a - 1);
+    t->steps[i] += a - 1;
+  }
+}
+
+#if defined(SYNRL_HAVE_VNNI)
+#include <immintrin.h>
+#define AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl")))
+/* The same, eight synapses per vector (64-bit lanes). */
+AVX512_TARGET static void actions_block_avx512(synrl_trainer *t, const uint8_t *greedy, size_t i0,
+                                               size_t i1, uint64_t ctr0) {
+  int64_t g16[16] = {0};
+  for (int c = 0; c < 9; c++) g16[c] = greedy[c];
+  const __m512i glo = _mm512_loadu_si512(g16), ghi = _mm512_loadu_si512(g16 + 8);
+  const __m512i key = _mm512_set1_epi64((long long)t->draw_key);
+  const __m512i gold = _mm512_set1_epi64((long long)0x9e3779b97f4a7c15ULL);
+  const __m512i m1 = _mm512_set1_epi64((long long)0xbf58476d1ce4e5b9ULL);
+  const __m512i m2 = _mm512_set1_epi64((long long)0x94d049bb133111ebULL);
+  const __m512i thr = _mm512_set1_epi64((long long)t->eps_threshold);
+  const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+  const __m512i one = _mm512_set1_epi64(1), three = _mm512_set1_epi64(3);
+  size_t i = i0;
+  for (; i + 8 <= i1; i += 8) {
+    __m512i ctr = _mm512_add_epi64(_mm512_set1_epi64((long long)(ctr0 + i + 1)), lane);
+    __m512i z = _mm512_add_epi64(key, _mm512_mullo_epi64(ctr, gold));
+    z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 30)), m1);
+    z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 27)), m2);
+    z = _mm512_xor_si512(z, _mm512_srli_epi64(z, 31));
+    __mmask8 explore = _mm512_cmplt_epu64_mask(_mm512_srli_epi64(z, 32), thr);
+    __m512i ra = _mm512_srli_epi64(_mm512_mul_epu32(z, three), 32);
+    __m512i h = _mm512_cvtepu8_epi64(_mm_loadl_epi64((const __m128i *)(t->hist + i)));
+    __m512i c = _mm512_srli_epi64(_mm512_mullo_epi64(h, _mm512_set1_epi64(11)), 5); /* h / 3 */
+    __m512i g = _mm512_permutex2var_epi64(glo, c, ghi);
+    __m512i a = _mm512_mask_blend_epi64(explore, g, ra);
+    __m512i nh = _mm512_add_epi64(c, _mm512_mullo_epi64(a, _mm512_set1_epi64(9)));
+    __m512i d = _mm512_sub_epi64(a, one);
+    _mm_storel_epi64((__m128i *)(t->hist + i), _mm512_cvtepi64_epi8(nh));
+    _mm_storel_epi64((__m128i *)(t->delta + i), _mm512_cvtepi64_epi8(d));
+    __m256i st = _mm256_loadu_si256((const __m256i *)(t->steps + i));
+    _mm256_storeu_si256((__m256i *)(t->steps + i), _mm256_add_epi32(st, _mm512_cvtepi64_epi32(d)));
+  }
+  actions_block_scalar(t, greedy, i, i1, ctr0);
+}
+#endif
+
+#define ACTION_BLOCK 4096
+
 void synrl_choose_actions(synrl_trainer *t) {
   /* The greedy action depends only on the synapse's last two actions once the
    * global rewards are fixed: a 9-entry table per iteration. */
   uint8_t greedy[9];
   for (int c = 0; c < 9; c++)
     greedy[c] = (uint8_t)synrl_policy_greedy(t->policy, c + 9 * t->r2 + 27 * t->r1);
-  const uint64_t thr = t->eps_threshold;
-  const nn_mlp *net = t->rule.net;
-  const int bias_step = t->cfg.bias_step;
-  size_t i = 0;
-  for (int l = 0; l < net->n_layers; l++) {
-    size_t out = (size_t)net->widths[l + 1], end = i + (size_t)(net->widths[l] + 1) * out;
-    size_t bias_end = i + out; /* row 0 of each layer: the bias synapses */
-    for (; i < end; i++) {
-      uint64_t u = rng_next_u64(&t->lanes[i % SYNRL_LANES]);
-      int c = t->hist[i] / 3;
-      int a = (u >> 32) < thr ? (int)(((u & 0xffffffffu) * 3) >> 32) : greedy[c];
-      t->hist[i] = (uint8_t)(c + 9 * a);
-      int d = (a - 1) * (i < bias_end ? bias_step : 1);
-      t->delta[i] = (int8_t)d;
-      t->steps[i] += d;
+  const uint64_t ctr0 = (uint64_t)t->iter * t->n_syn;
+  const size_t nb = (t->n_syn + ACTION_BLOCK - 1) / ACTION_BLOCK;
+#if defined(SYNRL_HAVE_VNNI)
+  const bool vec = core_cpu_has_vnni();
+#endif
+#pragma omp parallel for schedule(static) if (nb > 1)
+  for (size_t b = 0; b < nb; b++) {
+    size_t i0 = b * ACTION_BLOCK, i1 = i0 + ACTION_BLOCK < t->n_syn ? i0 + ACTION_BLOCK : t->n_syn;
+#if defined(SYNRL_HAVE_VNNI)
+    if (vec) {
+      actions_block_avx512(t, greedy, i0, i1, ctr0);
+      continue;
     }
+#endif
+    actions_block_scalar(t, greedy, i0, i1, ctr0);
+  }
+  /* bias synapses (row 0 of each layer) step bias_step units */
+  if (t->cfg.bias_step != 1) {
+    const nn_mlp *net = t->rule.net;
+    for (int l = 0; l < net->n_layers; l++)
+      for (size_t i = net->offset[l]; i < net->offset[l] + (size_t)net->widths[l + 1]; i++) {
+        t->steps[i] += t->delta[i] * (t->cfg.bias_step - 1);
+        t->delta[i] = (int8_t)(t->delta[i] * t->cfg.bias_step);
+      }
   }
 }
 
@@ -365,7 +431,8 @@ syn_status synrl_trainer_create(synrl_trainer **out, nn_mlp *net, nn_loss loss,
   memcpy(t->base, net->params, t->n_syn * sizeof(double));
   /* action history starts at (null, null): state a2 + 3*a1 = 4 */
   memset(t->hist, 3 * (SYNRL_NULL + 3 * SYNRL_NULL), t->n_syn);
-  for (int l = 0; l < SYNRL_LANES; l++) rng_seed(&t->lanes[l], cfg->seed, 0x5e1ec7u + (uint64_t)l);
+  uint64_t sk = cfg->seed ^ 0x5e1ec7a5e1ec7a5eULL;
+  t->draw_key = rng_splitmix64(&sk);
   syn_status s = nn_ws_create(&t->ws, net, max_batch, e);
   if (s) {
     synrl_destroy(&t->rule);

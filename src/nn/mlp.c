@@ -128,6 +128,19 @@ syn_status nn_mlp_load(nn_mlp *m, const char *path, syn_err *e) {
     fio_reader_close(&r);
     return syn_err_set(e, SYN_ERR_FORMAT, "%s: truncated header", path);
   }
+  /* Check the declared sizes against the header and the file before
+   * allocating: a corrupt header must not ask for terabytes. Widths out of
+   * range are left to nn_mlp_create, which refuses them before allocating. */
+  uint64_t shape = 0;
+  for (uint32_t l = 0; l < nl && shape != UINT64_MAX; l++)
+    shape = widths[l] < 1 || widths[l] > 1000000 || widths[l + 1] < 1 || widths[l + 1] > 1000000
+                ? UINT64_MAX
+                : shape + (uint64_t)(widths[l] + 1) * (uint64_t)widths[l + 1];
+  if (shape != UINT64_MAX && (np != shape || np > (r.size - r.pos) / 8)) {
+    fio_reader_close(&r);
+    return syn_err_set(e, SYN_ERR_FORMAT, "%s: parameter count %llu does not match shape or file size",
+                       path, (unsigned long long)np);
+  }
   syn_err sub;
   if (nn_mlp_create(m, (int)nl, widths, act, &sub) != SYN_OK) {
     fio_reader_close(&r);
@@ -207,20 +220,22 @@ void nn_mlp_forward_rows(const nn_mlp *m, const nn_batch *b, nn_ws *ws, int from
 }
 
 /* ---- losses ---- */
+/* The literal form of the authors' loss: softmax(z + 1e-8), then
+ * -log(p_y + 1e-8). The 8-bit synaptic-RL path repeats these operations lane
+ * by lane (learn/synrl_q8.c); keep the two in step. */
 static double softmax_ce_term(const double *z, int k, int y, double *p_out) {
-  /* Literal form of the authors' loss: softmax(z + 1e-8), then log(p + 1e-8). */
   double m = -INFINITY;
   for (int j = 0; j < k; j++) m = fmax(m, z[j] + 1e-8);
-  double sum = 0.0;
+  double sum = 0.0, ey = 0.0;
   for (int j = 0; j < k; j++) {
-    double ex = exp((z[j] + 1e-8) - m);
+    double ex = core_exp((z[j] + 1e-8) - m);
     if (p_out) p_out[j] = ex;
+    if (j == y) ey = ex;
     sum += ex;
   }
   if (p_out)
     for (int j = 0; j < k; j++) p_out[j] /= sum;
-  double py = exp((z[y] + 1e-8) - m) / sum;
-  return -log(py + 1e-8);
+  return -log(ey / sum + 1e-8);
 }
 
 double nn_loss_partial(nn_loss kind, const nn_batch *b, const double *out, int k, size_t r0,
@@ -328,12 +343,13 @@ double nn_mlp_grad(const nn_mlp *m, const nn_batch *b, nn_ws *ws, nn_loss kind) 
       const double *o = out + r * k;
       double *d = dout + r * k;
       if (kind == NN_LOSS_SOFTMAX_CE) {
-        const double *z = ws->z[L - 1] + r * k;
-        double p[1024];
+        /* the loss is taken on the outputs (after the output activation),
+         * so its softmax is too; act_backward below handles the activation.
+         * The probabilities go straight into d (any number of classes). */
         int y = b->labels[r];
-        softmax_ce_term(z, k, y, p);
-        double g = p[y] / (p[y] + 1e-8) * scale;
-        for (int j = 0; j < k; j++) d[j] = g * (p[j] - (j == y));
+        softmax_ce_term(o, k, y, d);
+        double g = d[y] / (d[y] + 1e-8) * scale;
+        for (int j = 0; j < k; j++) d[j] = g * (d[j] - (j == y));
       } else {
         const double *t = b->targets + r * k;
         for (int j = 0; j < k; j++) d[j] = scale * (o[j] - t[j]);
