@@ -88,9 +88,11 @@ syn_status idx_load_u8(idx_array *out, const char *path, int expect_ndim, syn_er
                                "%s: trailing bytes after %zu elements (header and size disagree)",
                                path, count);
   } else if (zerr == Z_BUF_ERROR) {
-    /* gzread treats a gzip stream cut short as a plain end of file: without
-     * this the data would be accepted unchecked when only the stream's end
-     * (its CRC and length) is missing */
+    /* gzread returns a gzip stream cut short after the data (in its CRC
+     * and length) as a plain end of file and only flags it here. zlib does
+     * not notice such a cut at all when it had read the whole file before
+     * decoding the last data bytes straight into our buffer (files larger
+     * than its buffers): the data are complete then, but unchecked. */
     s = syn_err_set(e, SYN_ERR_FORMAT, "%s: truncated: compressed stream ends early (%s)", path,
                     msg);
   }
