@@ -149,7 +149,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   printf("synrl benchmark: batch %d of Fashion-MNIST, %d threads, 8-bit kernel %s\n", BATCH,
-         core_threads(), synrl_q8_kernel_name());
+         core_threads(), core_cpu_has_vnni() ? "avx512-vnni" : "portable");
   double sg1 = time_sgemm(BATCH, 785, 32, 1), sg2 = time_sgemm(BATCH, 785, 32, core_threads());
   printf("OpenBLAS SGEMM %dx785 . 785x32: %.3f ms (1 thread), %.3f ms (%d threads)\n", BATCH, sg1,
          sg2, core_threads());

@@ -69,7 +69,7 @@ syn_status synrl_policy_import_authors(synrl_policy *p, const char *path, syn_er
 syn_status synrl_policy_read(synrl_policy *p, const char *path, syn_err *e);
 
 typedef enum {
-  SYNRL_PATH_AUTO = 0, /* q8-fast when inputs are 8-bit and the CPU has VNNI, else q8-ref/general */
+  SYNRL_PATH_AUTO = 0, /* q8-fast when inputs are 8-bit (VNNI kernel or portable), else general */
   SYNRL_PATH_GENERAL,  /* materialise every weight, forward through BLAS */
   SYNRL_PATH_Q8_REF,   /* 8-bit inputs: first layer as exact integer product, recomputed */
   SYNRL_PATH_Q8_FAST   /* 8-bit inputs: the same integers, updated incrementally (AVX-512 VNNI) */
@@ -86,6 +86,8 @@ typedef struct synrl_config {
   long halve_at;      /* alpha_s halves from this iteration on (0: never) */
   uint64_t seed;
   synrl_path path;
+  bool portable;      /* use the portable kernels even where AVX-512 VNNI is present
+                         (same results; for comparison and testing) */
 } synrl_config;
 
 void synrl_config_default(synrl_config *c);

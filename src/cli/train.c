@@ -17,7 +17,7 @@ typedef struct train_opts {
   double epsilon, alpha_s, alpha_q, gamma, lr, abort_below;
   int bias_step, threads;
   uint64_t seed;
-  bool quiet;
+  bool quiet, portable;
 } train_opts;
 
 static void train_defaults(train_opts *o) {
@@ -117,7 +117,7 @@ static void on_progress(void *user, const run_progress *p) {
 static int write_summary(const char *dir, const train_opts *o, const task_data *td,
                          const nn_mlp *net, const run_result *r, const char *path_used,
                          const synrl_trainer *st) {
-  char p[4096], tmp[4200];
+  char p[4200], tmp[4300];
   snprintf(p, sizeof p, "%s/summary.json", dir);
   snprintf(tmp, sizeof tmp, "%s.tmp", p);
   FILE *f = fopen(tmp, "w");
@@ -210,6 +210,8 @@ int cli_train(int argc, char **argv) {
        "synrl: bias synapses step by this many alpha-s (the authors' code: 2)"},
       {"path", OPT_CHOICE, &o.path, 0, 0, "auto|general|q8-ref|q8-fast",
        "synrl: computation path (auto: q8-fast for 8-bit inputs, else general)"},
+      {"portable", OPT_FLAG, &o.portable, 0, 0, NULL,
+       "synrl: portable kernels even where AVX-512 VNNI is present (same results)"},
       {"lr", OPT_DOUBLE, &o.lr, 1e-300, 1e6, NULL, "gd: learning rate"},
       {"abort-after", OPT_LONG, &o.abort_after, 0, 1e12, NULL, "the authors' abort rule: check at this iteration"},
       {"abort-below", OPT_DOUBLE, &o.abort_below, 0, 1, NULL, "... stop if training accuracy is below this (0: off)"},
@@ -235,6 +237,11 @@ int cli_train(int argc, char **argv) {
   const char *pos[1];
   int npos;
   if (opts_parse(prog, specs, argc, argv, pos, 0, &npos)) return 2;
+  /* without --preset the label says what ran: the default experiment or "custom" */
+  if (!opts_find(specs, "preset")->set &&
+      !(strcmp(o.task.task, "boundary2d") == 0 && strcmp(o.method, "synrl") == 0 &&
+        strcmp(o.policy_mode, "adaptive") == 0))
+    o.preset = "custom";
   if (strcmp(o.method, "synrl") == 0 && strcmp(o.policy_mode, "static") == 0 && !o.policy) {
     fprintf(stderr, "%s: --policy-mode static needs --policy FILE\n", prog);
     return 2;
@@ -298,6 +305,7 @@ int cli_train(int argc, char **argv) {
     sc.bias_step = o.bias_step;
     sc.halve_at = o.halve_at;
     sc.seed = o.seed;
+    sc.portable = o.portable;
     sc.path = strcmp(o.path, "general") == 0   ? SYNRL_PATH_GENERAL
               : strcmp(o.path, "q8-ref") == 0  ? SYNRL_PATH_Q8_REF
               : strcmp(o.path, "q8-fast") == 0 ? SYNRL_PATH_Q8_FAST
@@ -349,8 +357,8 @@ int cli_train(int argc, char **argv) {
   syn_status s = run_train(rule, &td.train, &td.valid, &td.test, &rc_, &res, &e);
   const char *path_used = st ? synrl_path_name(st->path_used) : "n/a";
   if (st && !o.quiet && st->path_used == SYNRL_PATH_Q8_FAST)
-    fprintf(stderr, "synrl: 8-bit fast path, kernel %s%s\n", synrl_q8_kernel_name(),
-            core_cpu_has_vnni() ? "" : " (this CPU lacks AVX-512 VNNI: portable integer kernel)");
+    fprintf(stderr, "synrl: 8-bit fast path, kernel %s%s\n", synrl_q8_kernel_name(st),
+            core_cpu_has_vnni() || o.portable ? "" : " (this CPU lacks AVX-512 VNNI: portable integer kernel)");
   int ret = 0;
   if (s) {
     fprintf(stderr, "%s: %s\n", prog, e.msg);

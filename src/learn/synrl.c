@@ -42,6 +42,15 @@ static int sym_index(const char *tok, const char *syms) {
 
 #define POLICY_HEADER "synrl-policy 1"
 
+/* The first line must be the header exactly (trailing white space allowed). */
+static bool is_policy_header(const char *line) {
+  size_t n = strlen(POLICY_HEADER);
+  if (strncmp(line, POLICY_HEADER, n) != 0) return false;
+  for (const char *p = line + n; *p; p++)
+    if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') return false;
+  return true;
+}
+
 syn_status synrl_policy_save(const synrl_policy *p, const char *path, const char *comment,
                              syn_err *e) {
   fio_writer w;
@@ -83,7 +92,7 @@ syn_status synrl_policy_load(synrl_policy *p, const char *path, syn_err *e) {
   syn_status st = SYN_OK;
   synrl_policy tmp;
   memset(&tmp, 0, sizeof tmp);
-  if (!fgets(line, sizeof line, f) || strncmp(line, POLICY_HEADER, strlen(POLICY_HEADER)) != 0) {
+  if (!fgets(line, sizeof line, f) || !is_policy_header(line)) {
     fclose(f);
     return syn_err_set(e, SYN_ERR_FORMAT, "%s: not a synrl policy file (first line must be '%s')",
                        path, POLICY_HEADER);
@@ -180,7 +189,7 @@ syn_status synrl_policy_read(synrl_policy *p, const char *path, syn_err *e) {
   char line[64] = {0};
   char *ok = fgets(line, sizeof line, f);
   fclose(f);
-  if (ok && strncmp(line, POLICY_HEADER, strlen(POLICY_HEADER)) == 0)
+  if (ok && strncmp(line, "synrl-policy", 12) == 0)
     return synrl_policy_load(p, path, e);
   return synrl_policy_import_authors(p, path, e);
 }
@@ -279,7 +288,7 @@ void synrl_choose_actions(synrl_trainer *t) {
   const uint64_t ctr0 = (uint64_t)t->iter * t->n_syn;
   const size_t nb = (t->n_syn + ACTION_BLOCK - 1) / ACTION_BLOCK;
 #if defined(SYNRL_HAVE_VNNI)
-  const bool vec = core_cpu_has_vnni();
+  const bool vec = core_cpu_has_vnni() && !t->cfg.portable;
 #endif
 #pragma omp parallel for schedule(static) if (nb > 1)
   for (size_t b = 0; b < nb; b++) {
@@ -303,12 +312,13 @@ void synrl_choose_actions(synrl_trainer *t) {
   }
 }
 
-static double batch_loss(synrl_trainer *t) {
+static syn_status batch_loss(synrl_trainer *t, double *loss, syn_err *e) {
   if (t->path_used == SYNRL_PATH_GENERAL) {
     synrl_trainer_sync_params(t);
-    return nn_mlp_loss(t->rule.net, t->batch, &t->ws, t->rule.loss, NN_ACC_SIGN, NULL);
+    *loss = nn_mlp_loss(t->rule.net, t->batch, &t->ws, t->rule.loss, NN_ACC_SIGN, NULL);
+    return SYN_OK;
   }
-  return synrl_q8_loss(t);
+  return synrl_q8_loss(t, loss, e);
 }
 
 static syn_status synrl_set_batch(learn_rule *r, const nn_batch *b, syn_err *e) {
@@ -335,7 +345,8 @@ static syn_status synrl_set_batch(learn_rule *r, const nn_batch *b, syn_err *e) 
   if (!t->have_loss) {
     /* loss history starts as [L0, L0] on the first batch */
     memset(t->delta, 0, t->n_syn);
-    t->loss_prev = batch_loss(t);
+    syn_status s = batch_loss(t, &t->loss_prev, e);
+    if (s) return s;
     t->have_loss = true;
   }
   return SYN_OK;
@@ -354,7 +365,9 @@ static syn_status synrl_step(learn_rule *r, long iter, learn_step_info *info, sy
     if (t->path_used != SYNRL_PATH_GENERAL) synrl_q8_double(t);
   }
   synrl_choose_actions(t);
-  double loss = batch_loss(t);
+  double loss;
+  syn_status st = batch_loss(t, &loss, e);
+  if (st) return st;
   int R = loss < t->loss_prev ? 1 : -1; /* ties are -1 */
   int rcode = R > 0 ? SYNRL_R_POS : SYNRL_R_NEG;
   if (t->cfg.adaptive) {

@@ -34,7 +34,9 @@ typedef struct q8_state {
   bool fused;        /* the fused loss tail applies */
 } q8_state;
 
-const char *synrl_q8_kernel_name(void) { return core_cpu_has_vnni() ? "avx512-vnni" : "portable"; }
+const char *synrl_q8_kernel_name(const synrl_trainer *t) {
+  return core_cpu_has_vnni() && !t->cfg.portable ? "avx512-vnni" : "portable";
+}
 
 void synrl_q8_destroy(synrl_trainer *t) {
   q8_state *q = t->q8;
@@ -63,7 +65,7 @@ syn_status synrl_q8_create(synrl_trainer *t, size_t max_batch, syn_err *e) {
   q->out = net->widths[1];
   q->k = net->widths[net->n_layers];
   q->n_max = max_batch;
-  q->vnni = core_cpu_has_vnni();
+  q->vnni = core_cpu_has_vnni() && !t->cfg.portable;
   int L = net->n_layers;
   q->fused = t->rule.loss == NN_LOSS_SOFTMAX_CE && L <= 2 && net->act[L - 1] == NN_ACT_IDENTITY &&
              q->k <= Q8_MAX_K &&
@@ -388,12 +390,12 @@ static bool ensure_scratch(q8_state *q) {
   return true;
 }
 
-double synrl_q8_loss(synrl_trainer *t) {
+syn_status synrl_q8_loss(synrl_trainer *t, double *loss, syn_err *e) {
   q8_state *q = t->q8;
   const nn_mlp *net = t->rule.net;
   const nn_batch *b = t->batch;
   const bool fast = t->path_used == SYNRL_PATH_Q8_FAST;
-  if (!ensure_scratch(q)) return NAN;
+  if (!ensure_scratch(q)) return syn_err_set(e, SYN_ERR_NOMEM, "out of memory (8-bit path scratch)");
   /* deeper layers are materialised; the first layer never is */
   double *w = net->params;
   for (size_t i = (size_t)q->in1 * q->out; i < t->n_syn; i++)
@@ -403,11 +405,11 @@ double synrl_q8_loss(synrl_trainer *t) {
   size_t nc = (b->n + Q8_CHUNK - 1) / Q8_CHUNK;
   double part_stack[256];
   double *parts = nc <= 256 ? part_stack : core_alloc(nc * sizeof(double));
-  if (!parts) return NAN;
+  if (!parts) return syn_err_set(e, SYN_ERR_NOMEM, "out of memory (8-bit path)");
   const size_t in4 = (size_t)q->g_n * 4;
   const int out = q->out;
   const int8_t *d = t->delta; /* layer 0: d[i * out + j] */
-#pragma omp parallel
+#pragma omp parallel if (nc > 1)
   {
     double *scratch = q->scratch[omp_get_thread_num()];
     if (fast) {
@@ -439,5 +441,6 @@ double synrl_q8_loss(synrl_trainer *t) {
   double s = 0.0;
   for (size_t c = 0; c < nc; c++) s += parts[c];
   if (parts != part_stack) core_free(parts);
-  return nn_loss_finish(t->rule.loss, s, b->n, q->k);
+  *loss = nn_loss_finish(t->rule.loss, s, b->n, q->k);
+  return SYN_OK;
 }

@@ -17,10 +17,10 @@ void synrl_q8_destroy(synrl_trainer *t);
 /* New batch: pads the bytes, recomputes z0 and A from the current steps. */
 syn_status synrl_q8_set_batch(synrl_trainer *t, syn_err *e);
 /* Loss on the batch after this iteration's actions (t->delta, t->steps). */
-double synrl_q8_loss(synrl_trainer *t);
+syn_status synrl_q8_loss(synrl_trainer *t, double *loss, syn_err *e);
 /* alpha_s halved: steps doubled, so A doubles too. */
 void synrl_q8_double(synrl_trainer *t);
 /* Which kernel the fast path runs: "avx512-vnni" or "portable". */
-const char *synrl_q8_kernel_name(void);
+const char *synrl_q8_kernel_name(const synrl_trainer *t);
 
 #endif

@@ -290,7 +290,7 @@ double nn_mlp_loss(const nn_mlp *m, const nn_batch *b, nn_ws *ws, nn_loss kind, 
   double *part = nc <= 64 ? part_stack : core_alloc(nc * sizeof *part);
   size_t *corr = nc <= 64 ? corr_stack : core_alloc(nc * sizeof *corr);
   const double *out = ws->h[m->n_layers - 1];
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (nc > 1)
   for (size_t c = 0; c < nc; c++) {
     size_t r0 = c * NN_CHUNK, r1 = r0 + NN_CHUNK < b->n ? r0 + NN_CHUNK : b->n;
     nn_mlp_forward_rows(m, b, ws, 0, r0, r1);
