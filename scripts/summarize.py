@@ -29,7 +29,7 @@ def main(argv):
     pct = lambda k: k.endswith("_acc")
     head = ["run", "n"]
     for k in metrics:
-        head += [f"{k} mean", "std", "min", "max"] if k not in ("seconds", "iterations", "params") else [f"{k} mean"]
+        head += [f"{k} mean", "std", "min", "max"] if k not in ("seconds", "cpu_seconds", "iterations", "params") else [f"{k} mean"]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for label, pat in groups:
@@ -45,11 +45,11 @@ def main(argv):
         for k in metrics:
             v = [r[k] for r in runs if r.get(k) is not None]
             if not v:
-                row += ["-"] * (4 if k not in ("seconds", "iterations", "params") else 1)
+                row += ["-"] * (4 if k not in ("seconds", "cpu_seconds", "iterations", "params") else 1)
                 continue
             m, sd, lo, hi = stats(v)
-            if k in ("seconds", "iterations", "params"):
-                row.append(f"{m:.1f}" if k == "seconds" else f"{m:.0f}")
+            if k in ("seconds", "cpu_seconds", "iterations", "params"):
+                row.append(f"{m:.1f}" if k.endswith("seconds") else f"{m:.0f}")
             elif pct(k):
                 row += [f"{100*m:.2f}%", f"{100*sd:.2f}", f"{100*lo:.2f}%", f"{100*hi:.2f}%"]
             else:

@@ -89,6 +89,7 @@ bool core_cpu_has_vnni(void);   /* AVX-512 F+BW+DQ+VL+VNNI usable (and compiled 
 
 /* ---- time ---- */
 double core_now(void);          /* monotonic seconds */
+double core_cpu_seconds(void);  /* CPU time of the process (user + system), all threads */
 long core_peak_rss_kib(void);   /* peak resident set size */
 
 /* ---- exp used by every softmax in synrl ----

@@ -94,7 +94,8 @@ typedef struct run_result {
   long iterations;
   double batch_loss;
   double train_loss, train_acc, valid_loss, valid_acc, test_loss, test_acc;
-  double seconds;
+  double seconds;      /* wall time of the training loop */
+  double cpu_seconds;  /* CPU time of the training loop, all threads */
   bool aborted, stopped_early;
   long best_iter;
 } run_result;

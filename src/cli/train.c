@@ -155,8 +155,9 @@ static int write_summary(const char *dir, const train_opts *o, const task_data *
     else
       fprintf(f, "  \"%s\": %.10g,\n", names[i], vals[i]);
   }
-  fprintf(f, "  \"aborted\": %s,\n  \"stopped_early\": %s,\n  \"seconds\": %.3f,\n",
-          r->aborted ? "true" : "false", r->stopped_early ? "true" : "false", r->seconds);
+  fprintf(f, "  \"aborted\": %s,\n  \"stopped_early\": %s,\n  \"seconds\": %.3f,\n  \"cpu_seconds\": %.3f,\n",
+          r->aborted ? "true" : "false", r->stopped_early ? "true" : "false", r->seconds,
+          r->cpu_seconds);
   fprintf(f, "  \"params_fnv1a64\": \"%016llx\"\n}\n",
           (unsigned long long)core_fnv1a64(net->params, net->n_params * sizeof(double),
                                            CORE_FNV_INIT));

@@ -99,7 +99,7 @@ syn_status run_train(learn_rule *rule, const data_set *train, const data_set *va
   p.iterations = cfg->iterations;
   p.train_loss = p.train_acc = p.valid_loss = p.valid_acc = NAN;
   p.batch_loss = NAN;
-  double t0 = core_now(), last_report = t0, best_valid = -1.0;
+  double t0 = core_now(), c0 = core_cpu_seconds(), last_report = t0, best_valid = -1.0;
   long since_best = 0, pos = 0, steps = 0;
   long it;
   for (it = 1; it <= cfg->iterations; it++) {
@@ -149,6 +149,7 @@ syn_status run_train(learn_rule *rule, const data_set *train, const data_set *va
   }
   res->iterations = it > cfg->iterations ? cfg->iterations : it;
   res->seconds = core_now() - t0;
+  res->cpu_seconds = core_cpu_seconds() - c0;
   learn_rule_sync(rule);
   if (cfg->iterations == 0) eval_sets(rule, &ws, train, valid, cfg->acc, &p);
   res->batch_loss = p.batch_loss;
