@@ -112,15 +112,16 @@ static double time_gd_epoch(const data_set *train, int hidden) {
 int main(int argc, char **argv) {
   const char *dir = "/usr/share/datasets/fashion-mnist", *csv = NULL;
   long iters = 2000;
-  int threads = 0, only_fast = 0;
+  int threads = 0, only_fast = 0, only_hidden = -1;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--data-dir") && i + 1 < argc) dir = argv[++i];
     else if (!strcmp(argv[i], "--iters") && i + 1 < argc) iters = atol(argv[++i]);
     else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--csv") && i + 1 < argc) csv = argv[++i];
     else if (!strcmp(argv[i], "--fast-only")) only_fast = 1;
+    else if (!strcmp(argv[i], "--hidden") && i + 1 < argc) only_hidden = atoi(argv[++i]);
     else {
-      fprintf(stderr, "usage: bench_synrl [--data-dir DIR] [--iters N] [--threads T] [--csv FILE] [--fast-only]\n");
+      fprintf(stderr, "usage: bench_synrl [--data-dir DIR] [--iters N] [--threads T] [--csv FILE] [--fast-only] [--hidden 0|32]\n");
       return 2;
     }
   }
@@ -160,7 +161,7 @@ int main(int argc, char **argv) {
   int hs[2] = {0, 32};
   synrl_path paths[3] = {SYNRL_PATH_Q8_FAST, SYNRL_PATH_GENERAL, SYNRL_PATH_Q8_REF};
   for (int h = 0; h < 2; h++)
-    for (int p = 0; p < (only_fast ? 1 : 3); p++) {
+    for (int p = 0; only_hidden >= 0 && only_hidden != hs[h] ? 0 : p < (only_fast ? 1 : 3); p++) {
       long n = paths[p] == SYNRL_PATH_Q8_FAST ? iters : iters / 20 + 5;
       double loss = NAN;
       double ms = time_synrl(&bat, hs[h], paths[p], &pol, n, &loss);
@@ -170,7 +171,7 @@ int main(int argc, char **argv) {
       if (cf) fprintf(cf, "%s,%.6f,%.1f,%.6f\n", name, ms, 1e3 / ms, ms / sg2);
     }
   printf("\n%-34s %10s\n", "gradient descent, full batch", "ms/epoch");
-  for (int h = 0; h < 2; h++) {
+  for (int h = 0; h < 2 && !only_fast; h++) {
     double ms = time_gd_epoch(&train, hs[h]);
     printf("%-34s %10.3f   (%zu examples)\n", hs[h] ? "32 HU epoch" : "0 HU epoch", ms, train.n);
     if (cf) fprintf(cf, "gd %s HU epoch,%.6f,,\n", hs[h] ? "32" : "0", ms);

@@ -123,6 +123,7 @@ syn_status run_train(learn_rule *rule, const data_set *train, const data_set *va
       if (csv.f)
         fprintf(csv.f, "%ld,%.10g,%.6g,%.10g,%.6f,%.10g,%.6f,%.3f\n", it, p.batch_loss,
                 p.reward_rate, p.train_loss, p.train_acc, p.valid_loss, p.valid_acc, now - t0);
+      if (csv.f) fflush(csv.f); /* the partial file (temporary name) shows progress */
       if (cfg->abort_below > 0 && it == cfg->abort_after && p.train_acc < cfg->abort_below) {
         res->aborted = true;
         break;

@@ -204,6 +204,11 @@ VNNI_TARGET static inline void add_rows16(int64_t *dst, __m512i acc) {
   _mm512_store_si512((void *)(dst + 8), _mm512_add_epi64(_mm512_load_si512((void *)(dst + 8)), hi));
 }
 
+/* acc += dot4(p, d) in place. Through inline asm because GCC 12 otherwise
+ * copies every accumulator each iteration (dpbusd overwrites its destination),
+ * which costs the kernel more than half its speed. */
+#define DPBUSD(acc, p, d) __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(p), "v"(d))
+
 /* 16 rows x C outputs: one 64-byte load of P feeds C dot products. */
 #define DEFINE_KT(C)                                                                        \
   VNNI_TARGET static void kt_##C(q8_state *q, const uint8_t *pb, size_t blk, int j0) {     \
@@ -213,8 +218,8 @@ VNNI_TARGET static inline void add_rows16(int64_t *dst, __m512i acc) {
     const int8_t *dp = q->dpack + (size_t)j0 * 4;                                           \
     for (int g = 0; g < q->g_n; g++, pb += 64, dp += (size_t)out * 4) {                     \
       __m512i pv = _mm512_load_si512((const void *)pb);                                     \
-      _Pragma("GCC unroll 8") for (int c = 0; c < C; c++) acc[c] = _mm512_dpbusd_epi32(     \
-          acc[c], pv, _mm512_set1_epi32(*(const int32_t *)(const void *)(dp + 4 * c)));     \
+      _Pragma("GCC unroll 8") for (int c = 0; c < C; c++)                                   \
+          DPBUSD(acc[c], pv, _mm512_set1_epi32(*(const int32_t *)(const void *)(dp + 4 * c))); \
     }                                                                                       \
     _Pragma("GCC unroll 8") for (int c = 0; c < C; c++)                                     \
         add_rows16(q->at + (size_t)(j0 + c) * q->n_pad + blk * 16, acc[c]);                 \
@@ -256,11 +261,14 @@ VNNI_TARGET static inline __m512d exp_vec(__m512d x) {
   return _mm512_mask_blend_pd(high, y, _mm512_set1_pd(HUGE_VAL));
 }
 
-/* Loss terms of eight rows (lanes), r .. r+7; `valid` lanes are real rows. */
-VNNI_TARGET static double tail8_vnni(const synrl_trainer *t, const q8_state *q, size_t r, int valid,
-                                     double cc, double *hbuf) {
+/* Loss terms of eight rows (lanes), r .. r+7; `valid` lanes are real rows.
+ * Inlined with k known at compile time (10 classes) so the k output vectors
+ * stay in registers. */
+VNNI_TARGET static inline __attribute__((always_inline)) double tail8_k(
+    const synrl_trainer *t, const q8_state *q, size_t r, int valid, double cc, double *hbuf,
+    const int k) {
   const nn_mlp *net = t->rule.net;
-  const int k = q->k, out = q->out;
+  const int out = q->out;
   const size_t np = q->n_pad;
   const __m512d vcc = _mm512_set1_pd(cc);
   __m512d o[Q8_MAX_K];
@@ -279,17 +287,18 @@ VNNI_TARGET static double tail8_vnni(const synrl_trainer *t, const q8_state *q, 
       _mm512_store_pd(hbuf + 8 * i, h);
     }
     const double *w = net->w[1]; /* (out + 1) x k, bias row first */
-    for (int j = 0; j < k; j++) o[j] = _mm512_set1_pd(w[j]);
+    _Pragma("GCC unroll 16") for (int j = 0; j < k; j++) o[j] = _mm512_set1_pd(w[j]);
     for (int i = 0; i < out; i++) {
       __m512d h = _mm512_load_pd(hbuf + 8 * i);
       const double *wi = w + (size_t)(i + 1) * k;
-      for (int j = 0; j < k; j++) o[j] = _mm512_fmadd_pd(h, _mm512_set1_pd(wi[j]), o[j]);
+      _Pragma("GCC unroll 16") for (int j = 0; j < k; j++)
+          o[j] = _mm512_fmadd_pd(h, _mm512_set1_pd(wi[j]), o[j]);
     }
   }
   /* softmax cross-entropy, as nn's softmax_ce_term */
   const __m512d eps = _mm512_set1_pd(1e-8);
   __m512d m = _mm512_set1_pd(-INFINITY);
-  for (int j = 0; j < k; j++) {
+  _Pragma("GCC unroll 16") for (int j = 0; j < k; j++) {
     o[j] = _mm512_add_pd(o[j], eps);
     m = _mm512_max_pd(o[j], m);
   }
@@ -297,7 +306,7 @@ VNNI_TARGET static double tail8_vnni(const synrl_trainer *t, const q8_state *q, 
   memcpy(lab, t->batch->labels + r, (size_t)valid * sizeof(int32_t));
   __m256i vl = _mm256_loadu_si256((const __m256i *)lab);
   __m512d sum = _mm512_setzero_pd(), ey = _mm512_setzero_pd();
-  for (int j = 0; j < k; j++) {
+  _Pragma("GCC unroll 16") for (int j = 0; j < k; j++) {
     __m512d ex = exp_vec(_mm512_sub_pd(o[j], m));
     ey = _mm512_mask_mov_pd(ey, _mm256_cmpeq_epi32_mask(vl, _mm256_set1_epi32(j)), ex);
     sum = _mm512_add_pd(sum, ex);
@@ -307,6 +316,12 @@ VNNI_TARGET static double tail8_vnni(const synrl_trainer *t, const q8_state *q, 
   double s = 0.0;
   for (int l = 0; l < valid; l++) s += -log(term[l]);
   return s;
+}
+
+VNNI_TARGET static double tail8_vnni(const synrl_trainer *t, const q8_state *q, size_t r,
+                                     int valid, double cc, double *hbuf) {
+  if (q->k == 10) return tail8_k(t, q, r, valid, cc, hbuf, 10);
+  return tail8_k(t, q, r, valid, cc, hbuf, q->k);
 }
 #endif
 
