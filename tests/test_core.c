@@ -16,18 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define assert_close(a, b, tol)                                                               \
-  do {                                                                                        \
-    double a_ = (a), b_ = (b);                                                                \
-    if (!(fabs(a_ - b_) <= (tol)))                                                            \
-      fail_msg("%s = %.17g, expected %.17g (tolerance %g)", #a, a_, b_, (double)(tol));       \
-  } while (0)
-
-#define assert_contains(hay, needle)                                                          \
-  do {                                                                                        \
-    if (!strstr((hay), (needle))) fail_msg("'%s' does not contain '%s'", (hay), (needle));    \
-  } while (0)
-
 /* ---------------- helpers for files ---------------- */
 static long file_size(const char *path) {
   struct stat st;

@@ -14,11 +14,6 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
-#define assert_contains(hay, needle)                                                          \
-  do {                                                                                        \
-    if (!strstr((hay), (needle))) fail_msg("'%s' does not contain '%s'", (hay), (needle));    \
-  } while (0)
-
 /* ---------------- building files by hand ---------------- */
 typedef struct bytes {
   unsigned char *p;

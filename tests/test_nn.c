@@ -14,18 +14,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define assert_close(a, b, tol)                                                               \
-  do {                                                                                        \
-    double a_ = (a), b_ = (b);                                                                \
-    if (!(fabs(a_ - b_) <= (tol)))                                                            \
-      fail_msg("%s = %.17g, expected %.17g (tolerance %g)", #a, a_, b_, (double)(tol));       \
-  } while (0)
-
-#define assert_contains(hay, needle)                                                          \
-  do {                                                                                        \
-    if (!strstr((hay), (needle))) fail_msg("'%s' does not contain '%s'", (hay), (needle));    \
-  } while (0)
-
 static const nn_act ACTS[4] = {NN_ACT_IDENTITY, NN_ACT_TANH, NN_ACT_RELU, NN_ACT_SIGMOID};
 static const nn_loss LOSSES[3] = {NN_LOSS_EUCLID, NN_LOSS_MSE, NN_LOSS_SOFTMAX_CE};
 

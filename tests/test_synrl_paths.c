@@ -61,32 +61,6 @@ static void rec_init(rec_rule *rr, learn_rule *inner) {
 
 /* n image-like rows: random bytes with a class-dependent bright stripe, so that
  * the rewards are not all alike; x = bytes / 255. */
-static void make_images(data_set *d, size_t n, int in, int classes, uint64_t seed) {
-  memset(d, 0, sizeof *d);
-  d->n = n;
-  d->in_dim = in;
-  d->out_dim = classes;
-  d->x = core_alloc(n * (size_t)in * sizeof(double));
-  d->x_u8 = core_alloc(n * (size_t)in);
-  d->labels = core_alloc(n * sizeof(int32_t));
-  assert_non_null(d->x);
-  assert_non_null(d->x_u8);
-  assert_non_null(d->labels);
-  rng_t g;
-  rng_seed(&g, seed, 77);
-  for (size_t r = 0; r < n; r++) {
-    int y = (int)rng_below(&g, (uint64_t)classes);
-    d->labels[r] = y;
-    for (int i = 0; i < in; i++) {
-      uint8_t v = (uint8_t)rng_below(&g, 256);
-      if (i % classes == y && v < 128) v = (uint8_t)(v + 127); /* bias toward bright */
-      if (i == 0 && r % 7 == 0) v = 255;
-      if (i == 1 && r % 5 == 0) v = 0;
-      d->x_u8[r * (size_t)in + i] = v;
-    }
-  }
-  for (size_t i = 0; i < n * (size_t)in; i++) d->x[i] = (double)d->x_u8[i] / 255.0;
-}
 
 /* ---------------- one run ---------------- */
 
@@ -221,7 +195,7 @@ static void assert_eventful(const run_out *o, const run_spec *sp) {
 
 static void check_ref_vs_fast(const run_spec *sp, uint64_t data_seed) {
   data_set ds;
-  make_images(&ds, sp->n_rows, sp->widths[0], sp->widths[sp->n_layers], data_seed);
+  tu_make_images(&ds, sp->n_rows, sp->widths[0], sp->widths[sp->n_layers], data_seed);
   run_out ref, fast;
   run_one(&ds, sp, SYNRL_PATH_Q8_REF, 1, &ref);
   run_one(&ds, sp, SYNRL_PATH_Q8_FAST, 1, &fast);
@@ -290,7 +264,7 @@ static void test_ref_fast_full_batch(void **state) {
                  .iters = 150, .halve_at = 1, .adaptive = true, .epsilon = 0.1, .alpha_s = 1e-3,
                  .seed = 8};
   data_set ds;
-  make_images(&ds, sp.n_rows, sp.widths[0], sp.widths[1], 18);
+  tu_make_images(&ds, sp.n_rows, sp.widths[0], sp.widths[1], 18);
   run_out ref, fast;
   run_one(&ds, &sp, SYNRL_PATH_Q8_REF, 1, &ref);
   run_one(&ds, &sp, SYNRL_PATH_Q8_FAST, 1, &fast);
@@ -307,7 +281,7 @@ static double rel(double a, double b) { return fabs(a - b) / fmax(fabs(a), fabs(
 
 static void check_general_agrees(int n_layers, const int *widths, uint64_t seed) {
   data_set ds;
-  make_images(&ds, 300, widths[0], widths[n_layers], seed);
+  tu_make_images(&ds, 300, widths[0], widths[n_layers], seed);
   nn_batch b = data_set_batch(&ds);
   const synrl_path paths[3] = {SYNRL_PATH_GENERAL, SYNRL_PATH_Q8_REF, SYNRL_PATH_Q8_FAST};
   nn_act act[2] = {NN_ACT_RELU, NN_ACT_IDENTITY};
@@ -374,7 +348,7 @@ static void test_auto_path(void **state) {
                  .iters = 90, .halve_at = 45, .adaptive = true, .epsilon = 0.1, .alpha_s = 1e-3,
                  .seed = 9};
   data_set ds;
-  make_images(&ds, sp.n_rows, sp.widths[0], sp.widths[1], 19);
+  tu_make_images(&ds, sp.n_rows, sp.widths[0], sp.widths[1], 19);
   run_out a, f;
   run_one(&ds, &sp, SYNRL_PATH_AUTO, 1, &a);
   run_one(&ds, &sp, SYNRL_PATH_Q8_FAST, 1, &f);
@@ -393,7 +367,7 @@ static void test_threads_q8(void **state) {
                  .batch_every = 50, .iters = 200, .halve_at = 120, .adaptive = true,
                  .epsilon = 0.1, .alpha_s = 1e-3, .seed = 10};
   data_set ds;
-  make_images(&ds, sp.n_rows, sp.widths[0], sp.widths[2], 20);
+  tu_make_images(&ds, sp.n_rows, sp.widths[0], sp.widths[2], 20);
   run_out f1, f2, r2;
   run_one(&ds, &sp, SYNRL_PATH_Q8_FAST, 1, &f1);
   run_one(&ds, &sp, SYNRL_PATH_Q8_FAST, 2, &f2);

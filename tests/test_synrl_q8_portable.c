@@ -22,27 +22,6 @@ typedef struct result {
   size_t n_syn;
 } result;
 
-static void make_images(data_set *d, size_t n, int in, int classes, uint64_t seed) {
-  memset(d, 0, sizeof *d);
-  d->n = n;
-  d->in_dim = in;
-  d->out_dim = classes;
-  d->x = core_alloc(n * (size_t)in * sizeof(double));
-  d->x_u8 = core_alloc(n * (size_t)in);
-  d->labels = core_alloc(n * sizeof(int32_t));
-  rng_t g;
-  rng_seed(&g, seed, 78);
-  for (size_t r = 0; r < n; r++) {
-    int y = (int)rng_below(&g, (uint64_t)classes);
-    d->labels[r] = y;
-    for (int i = 0; i < in; i++) {
-      uint8_t v = (uint8_t)rng_below(&g, 256);
-      if (i % classes == y && v < 128) v = (uint8_t)(v + 127);
-      d->x_u8[r * (size_t)in + i] = v;
-    }
-  }
-  for (size_t i = 0; i < n * (size_t)in; i++) d->x[i] = (double)d->x_u8[i] / 255.0;
-}
 
 /* Drives the trainer by hand: a new batch (rows drawn with a seeded shuffle)
  * every `every` iterations, alpha_s halved at `halve_at`. */
@@ -126,7 +105,7 @@ static void free_result(result *r) {
 static void check(int n_layers, const int *widths, size_t n, size_t bsz, long every, long iters,
                   long halve_at, uint64_t seed) {
   data_set ds;
-  make_images(&ds, n, widths[0], widths[n_layers], seed);
+  tu_make_images(&ds, n, widths[0], widths[n_layers], seed);
   result ref, nat, port;
   run(&ds, n_layers, widths, K_REF, bsz, every, iters, halve_at, &ref);
   run(&ds, n_layers, widths, K_FAST_NATIVE, bsz, every, iters, halve_at, &nat);

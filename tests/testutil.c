@@ -1,6 +1,8 @@
 #define _POSIX_C_SOURCE 200809L /* mkdtemp */
 #include "testutil.h"
 
+#include "synrl/data.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -19,4 +21,33 @@ void tu_path(char *buf, size_t n, const char *name) { snprintf(buf, n, "%s/%s", 
 const char *tu_source_dir(void) {
   const char *s = getenv("SYNRL_SOURCE_DIR");
   return s ? s : ".";
+}
+
+/* Random image-like rows (bytes, x = byte / 255) whose bright inputs carry the
+ * label, for the 8-bit path tests. */
+void tu_make_images(data_set *d, size_t n, int in, int classes, uint64_t seed) {
+  memset(d, 0, sizeof *d);
+  d->n = n;
+  d->in_dim = in;
+  d->out_dim = classes;
+  d->x = core_alloc(n * (size_t)in * sizeof(double));
+  d->x_u8 = core_alloc(n * (size_t)in);
+  d->labels = core_alloc(n * sizeof(int32_t));
+  assert_non_null(d->x);
+  assert_non_null(d->x_u8);
+  assert_non_null(d->labels);
+  rng_t g;
+  rng_seed(&g, seed, 77);
+  for (size_t r = 0; r < n; r++) {
+    int y = (int)rng_below(&g, (uint64_t)classes);
+    d->labels[r] = y;
+    for (int i = 0; i < in; i++) {
+      uint8_t v = (uint8_t)rng_below(&g, 256);
+      if (i % classes == y && v < 128) v = (uint8_t)(v + 127); /* bias toward bright */
+      if (i == 0 && r % 7 == 0) v = 255;
+      if (i == 1 && r % 5 == 0) v = 0;
+      d->x_u8[r * (size_t)in + i] = v;
+    }
+  }
+  for (size_t i = 0; i < n * (size_t)in; i++) d->x[i] = (double)d->x_u8[i] / 255.0;
 }

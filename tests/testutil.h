@@ -6,8 +6,26 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
+#include <string.h>
+
+#define assert_close(a, b, tol)                                                               \
+  do {                                                                                        \
+    double a_ = (a), b_ = (b);                                                                \
+    if (!(fabs(a_ - b_) <= (tol)))                                                            \
+      fail_msg("%s = %.17g, expected %.17g (tolerance %g)", #a, a_, b_, (double)(tol));       \
+  } while (0)
+
+#define assert_contains(hay, needle)                                                          \
+  do {                                                                                        \
+    if (!strstr((hay), (needle))) fail_msg("'%s' does not contain '%s'", (hay), (needle));    \
+  } while (0)
+
 /* A per-process temporary directory for files the tests write. */
 const char *tu_tmpdir(void);
 void tu_path(char *buf, size_t n, const char *name);
 const char *tu_source_dir(void);
+
+struct data_set;
+void tu_make_images(struct data_set *d, size_t n, int in, int classes, uint64_t seed);
 #endif
