@@ -24,3 +24,5 @@ python3 scripts/summarize.py --metrics train_acc,train_loss,valid_acc,seconds \
   "adaptive (learns its table)=$out/adaptive-s*" \
   "static, own frozen table, new boundary=$out/static-own-s*" \
   "static, authors' table, new boundary=$out/static-authors-s*"
+mkdir -p docs/data
+python3 scripts/collect_curves.py docs/data/2d-curves.csv "$out"/adaptive-s* "$out"/static-*

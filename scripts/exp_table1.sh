@@ -51,3 +51,5 @@ python3 scripts/summarize.py --metrics valid_acc,test_acc,iterations,cpu_seconds
   "Syn. RL 0 HU, own table=$out/synrl-0hu-own-s*" \
   "Grad. Desc. 0 HU (full batch)=$out/gd-0hu-s*" \
   "SGD 32 HU (batch 100, 100 epochs)=$out/sgd-32hu-s*"
+mkdir -p docs/data
+python3 scripts/collect_curves.py docs/data/table1-curves.csv "$out"/synrl-* "$out"/gd-* "$out"/sgd-*
