@@ -1,5 +1,6 @@
 #include "cli/opts.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -31,7 +32,7 @@ static int set_value(const char *prog, opt_spec *s, const char *v) {
     case OPT_INT:
     case OPT_LONG:
     case OPT_U64: {
-      if (!*v) goto bad;
+      if (!*v || isspace((unsigned char)v[0])) goto bad;
       if (s->kind == OPT_U64) {
         if (v[0] == '-') goto bad;
         unsigned long long x = strtoull(v, &end, 10);
@@ -49,7 +50,7 @@ static int set_value(const char *prog, opt_spec *s, const char *v) {
       return 0;
     }
     case OPT_DOUBLE: {
-      if (!*v) goto bad;
+      if (!*v || isspace((unsigned char)v[0])) goto bad;
       double x = strtod(v, &end);
       if (*end || errno || !isfinite(x)) goto bad;
       if (x < s->lo || x > s->hi) goto range;

@@ -33,13 +33,17 @@ static void print_greedy(const synrl_policy *p, bool with_q) {
 
 int cli_policy(int argc, char **argv) {
   const char *prog = "synrl policy";
-  if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+  if (argc < 1) {
+    fprintf(stderr, "%s: missing subcommand: show or import (see synrl policy --help)\n", prog);
+    return 2;
+  }
+  if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
     printf("usage: synrl policy show FILE [--q]\n"
            "       synrl policy import AUTHORS.tsv OUT.txt\n\n"
            "show    prints the greedy action per state (--q: also every Q value).\n"
            "        FILE is a synrl policy file or the authors' TSV table.\n"
            "import  converts the authors' published table to the synrl policy format.\n");
-    return argc < 1 ? 2 : 0;
+    return 0;
   }
   syn_err e = {0};
   synrl_policy p;
