@@ -20,9 +20,14 @@ for s in 1 2 3 4 5 6 7 8 9 10; do
       --boundary-seed $((100 + s)) --threads "$threads" --quiet --out "$out/static-authors-s$s" > /dev/null
   echo "seed $s done" >&2
 done
-python3 scripts/summarize.py --metrics train_acc,train_loss,valid_acc,seconds \
+python3 scripts/summarize.py --metrics train_acc,train_loss,valid_acc \
   "adaptive (learns its table)=$out/adaptive-s*" \
   "static, own frozen table, new boundary=$out/static-own-s*" \
   "static, authors' table, new boundary=$out/static-authors-s*"
+echo
+python3 scripts/summarize.py --per-seed --metrics train_acc \
+  "adaptive (boundary s)=$out/adaptive-s*" \
+  "static, own table (boundary 100+s)=$out/static-own-s*" \
+  "static, authors' table (boundary 100+s)=$out/static-authors-s*"
 mkdir -p docs/data
 python3 scripts/collect_curves.py docs/data/2d-curves.csv "$out"/adaptive-s* "$out"/static-*
