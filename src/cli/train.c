@@ -48,14 +48,15 @@ static int apply_preset(train_opts *o, const char *name) {
     o->policy_mode = "static";
     return 0;
   }
-  bool ocr0 = strstr(name, "ocr-0hu") != NULL, ocr32 = strstr(name, "ocr-32hu") != NULL;
-  if (!ocr0 && !ocr32) return -1;
+  bool gd = strcmp(name, "gd-ocr-0hu") == 0 || strcmp(name, "gd-ocr-32hu") == 0;
+  if (!gd && strcmp(name, "ocr-0hu") != 0 && strcmp(name, "ocr-32hu") != 0) return -1;
+  bool ocr0 = strstr(name, "ocr-0hu") != NULL, ocr32 = !ocr0;
   o->task.task = "images";
   o->task.hidden = ocr32 ? "32" : "0";
   o->task.act = "relu";
   o->task.init_range = 0.1;
   o->eval_every = 1000;
-  if (strncmp(name, "gd-", 3) == 0) {
+  if (gd) {
     o->method = "gd";
     o->lr = 0.1;
     o->batch = 0;
@@ -64,7 +65,6 @@ static int apply_preset(train_opts *o, const char *name) {
     if (ocr0) o->task.init_range = 1.0; /* the authors' 0 HU notebook */
     return 0;
   }
-  if (strncmp(name, "ocr-", 4) != 0) return -1;
   o->method = "synrl";
   o->policy_mode = "static";
   o->policy = "data/policies/authors-golden.tsv";
@@ -114,6 +114,21 @@ static void on_progress(void *user, const run_progress *p) {
   fflush(stderr);
 }
 
+/* A JSON string literal (quotes, backslashes and control characters escaped). */
+static void json_str(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\')
+      fprintf(f, "\\%c", c);
+    else if (c < 0x20)
+      fprintf(f, "\\u%04x", c);
+    else
+      fputc(c, f);
+  }
+  fputc('"', f);
+}
+
 static int write_summary(const char *dir, const train_opts *o, const task_data *td,
                          const nn_mlp *net, const run_result *r, const char *path_used,
                          const synrl_trainer *st) {
@@ -124,9 +139,9 @@ static int write_summary(const char *dir, const train_opts *o, const task_data *
   if (!f) return -1;
   char shape[256];
   nn_mlp_describe(net, shape, sizeof shape);
-#define JNUM(x) (isnan(x) ? 0 : 1), (x)
-  fprintf(f, "{\n  \"synrl_version\": \"%s\",\n  \"preset\": \"%s\",\n  \"task\": \"%s\",\n",
-          SYNRL_VERSION, o->preset, o->task.task);
+  fprintf(f, "{\n  \"synrl_version\": \"%s\",\n  \"preset\": ", SYNRL_VERSION);
+  json_str(f, o->preset);
+  fprintf(f, ",\n  \"task\": \"%s\",\n", o->task.task);
   fprintf(f, "  \"method\": \"%s\",\n  \"network\": \"%s\",\n  \"params\": %zu,\n", o->method,
           shape, net->n_params);
   fprintf(f, "  \"seed\": %llu,\n  \"threads\": %d,\n  \"iterations\": %ld,\n",
@@ -134,8 +149,9 @@ static int write_summary(const char *dir, const train_opts *o, const task_data *
   fprintf(f, "  \"train_examples\": %zu,\n  \"valid_examples\": %zu,\n  \"test_examples\": %zu,\n",
           td->train.n, td->valid.n, td->test.n);
   if (strcmp(o->method, "synrl") == 0) {
-    fprintf(f, "  \"policy_mode\": \"%s\",\n  \"policy\": \"%s\",\n  \"path\": \"%s\",\n",
-            o->policy_mode, o->policy ? o->policy : "", path_used);
+    fprintf(f, "  \"policy_mode\": \"%s\",\n  \"policy\": ", o->policy_mode);
+    json_str(f, o->policy ? o->policy : "");
+    fprintf(f, ",\n  \"path\": \"%s\",\n", path_used);
     fprintf(f, "  \"epsilon\": %.17g,\n  \"alpha_s\": %.17g,\n  \"alpha_q\": %.17g,\n  \"gamma\": %.17g,\n",
             o->epsilon, o->alpha_s, o->alpha_q, o->gamma);
     fprintf(f, "  \"halve_at\": %ld,\n  \"batch\": %ld,\n  \"batch_every\": %ld,\n  \"bias_step\": %d,\n",
@@ -161,7 +177,6 @@ static int write_summary(const char *dir, const train_opts *o, const task_data *
   fprintf(f, "  \"params_fnv1a64\": \"%016llx\"\n}\n",
           (unsigned long long)core_fnv1a64(net->params, net->n_params * sizeof(double),
                                            CORE_FNV_INIT));
-#undef JNUM
   int bad = ferror(f);
   bad |= fclose(f) != 0;
   if (bad || rename(tmp, p) != 0) {
@@ -243,6 +258,20 @@ int cli_train(int argc, char **argv) {
       !(strcmp(o.task.task, "boundary2d") == 0 && strcmp(o.method, "synrl") == 0 &&
         strcmp(o.policy_mode, "adaptive") == 0))
     o.preset = "custom";
+  if (o.out && !*o.out) {
+    fprintf(stderr, "%s: --out: empty directory name\n", prog);
+    return 2;
+  }
+  if (o.abort_below > 0 && (o.abort_after < 1 || o.abort_after > o.iterations)) {
+    fprintf(stderr, "%s: --abort-below needs --abort-after between 1 and --iterations (%ld)\n",
+            prog, o.iterations);
+    return 2;
+  }
+  if (strcmp(o.method, "synrl") == 0 && o.iterations > 2000000000L) {
+    /* a synapse's int32 step counter must not overflow */
+    fprintf(stderr, "%s: --iterations: at most 2,000,000,000 for synaptic RL\n", prog);
+    return 2;
+  }
   if (strcmp(o.method, "synrl") == 0 && strcmp(o.policy_mode, "static") == 0 && !o.policy) {
     fprintf(stderr, "%s: --policy-mode static needs --policy FILE\n", prog);
     return 2;
@@ -278,9 +307,12 @@ int cli_train(int argc, char **argv) {
   }
   /* summary.json marks a finished run: drop one left by an earlier run in
    * this directory, whose other files this run replaces */
-  char summary_path[4200];
-  snprintf(summary_path, sizeof summary_path, "%s/summary.json", outdir);
-  unlink(summary_path);
+  const char *outputs[] = {"summary.json", "metrics.csv", "net.bin", "policy.txt", "target.bin"};
+  for (size_t i = 0; i < sizeof outputs / sizeof *outputs; i++) {
+    char stale[4200];
+    snprintf(stale, sizeof stale, "%s/%s", outdir, outputs[i]);
+    unlink(stale);
+  }
 
   nn_mlp net;
   if (nn_mlp_create(&net, td.n_layers, td.widths, td.act, &e)) {
@@ -350,6 +382,8 @@ int cli_train(int argc, char **argv) {
   }
   char shape[256];
   nn_mlp_describe(&net, shape, sizeof shape);
+  if (!o.quiet && strcmp(o.task.task, "images") == 0 && td.test.n == 0)
+    fprintf(stderr, "synrl: note: no t10k-*-ubyte[.gz] files in %s: no test set\n", o.task.data_dir);
   if (!o.quiet)
     fprintf(stderr, "synrl: %s, %s on %s (%zu train, %zu valid, %zu test), network %s, %zu params, %d threads\n",
             o.preset, o.method, o.task.task, td.train.n, td.valid.n, td.test.n, shape, net.n_params,
@@ -357,9 +391,11 @@ int cli_train(int argc, char **argv) {
   run_result res;
   syn_status s = run_train(rule, &td.train, &td.valid, &td.test, &rc_, &res, &e);
   const char *path_used = st ? synrl_path_name(st->path_used) : "n/a";
-  if (st && !o.quiet && st->path_used == SYNRL_PATH_Q8_FAST)
-    fprintf(stderr, "synrl: 8-bit fast path, kernel %s%s\n", synrl_q8_kernel_name(st),
-            core_cpu_has_vnni() || o.portable ? "" : " (this CPU lacks AVX-512 VNNI: portable integer kernel)");
+  if (st && !o.quiet && st->path_used != SYNRL_PATH_GENERAL)
+    fprintf(stderr, "synrl: 8-bit %s path, kernel %s%s, %s loss tail\n",
+            st->path_used == SYNRL_PATH_Q8_FAST ? "fast" : "reference", synrl_q8_kernel_name(st),
+            core_cpu_has_vnni() || o.portable ? "" : " (this CPU lacks AVX-512 VNNI)",
+            synrl_q8_fused_tail(st) ? "fused" : "general (slower: the fused tail covers softmax-ce with at most one relu/identity hidden layer)");
   int ret = 0;
   if (s) {
     fprintf(stderr, "%s: %s\n", prog, e.msg);
@@ -401,6 +437,7 @@ int cli_train(int argc, char **argv) {
         printf("  valid: loss %.6g  accuracy %.2f%%\n", res.valid_loss, 100 * res.valid_acc);
       if (!isnan(res.test_acc))
         printf("  test:  loss %.6g  accuracy %.2f%%\n", res.test_loss, 100 * res.test_acc);
+      if (st) printf("  path: %s\n", path_used);
       printf("  output: %s/{metrics.csv,net.bin%s%s,summary.json}\n", outdir, st ? ",policy.txt" : "",
              td.has_target ? ",target.bin" : "");
     }

@@ -2,6 +2,7 @@
 #include "core/fileio.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -81,6 +82,11 @@ syn_status fio_reader_open(fio_reader *r, const char *path, syn_err *e) {
   memset(r, 0, sizeof *r);
   FILE *f = fopen(path, "rb");
   if (!f) return syn_err_set(e, SYN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  struct stat sb;
+  if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    fclose(f);
+    return syn_err_set(e, SYN_ERR_FORMAT, "%s: not a regular file", path);
+  }
   size_t cap = 1 << 16, n = 0;
   unsigned char *buf = malloc(cap);
   for (;;) {

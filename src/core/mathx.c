@@ -3,7 +3,8 @@
 #include <math.h>
 
 /* Taylor coefficients 1/k! for k = 12 .. 2; the reduced argument satisfies
- * |r| <= ln2/2, where the degree-12 remainder is below 2^-53. */
+ * |r| <= ln2/2, where the degree-12 remainder is about 1.7e-16 relative
+ * (under 1 ulp); rounding in the evaluation keeps the total under 2 ulp. */
 static const double EXP_C[11] = {
     1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0,
     1.0 / 40320.0,     1.0 / 5040.0,     1.0 / 720.0,     1.0 / 120.0,

@@ -147,6 +147,10 @@ syn_status synrl_policy_import_authors(synrl_policy *p, const char *path, syn_er
   memset(&tmp, 0, sizeof tmp);
   while (fgets(line, sizeof line, f)) {
     lineno++;
+    if (!strchr(line, '\n') && !feof(f)) {
+      st = syn_err_set(e, SYN_ERR_FORMAT, "%s:%d: line too long", path, lineno);
+      break;
+    }
     char *save = NULL, *tok[7];
     int nt = 0;
     for (char *t = strtok_r(line, " \t\r\n", &save); t && nt < 7; t = strtok_r(NULL, " \t\r\n", &save))

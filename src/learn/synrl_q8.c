@@ -34,6 +34,8 @@ typedef struct q8_state {
   bool fused;        /* the fused loss tail applies */
 } q8_state;
 
+bool synrl_q8_fused_tail(const synrl_trainer *t) { return t->q8 && ((q8_state *)t->q8)->fused; }
+
 const char *synrl_q8_kernel_name(const synrl_trainer *t) {
   return core_cpu_has_vnni() && !t->cfg.portable ? "avx512-vnni" : "portable";
 }
@@ -93,11 +95,6 @@ static void fill_kd(synrl_trainer *t) {
   for (size_t i = 0; i < n; i++) q->kd[i] = (double)t->steps[i];
 }
 
-static void row_bytes(const q8_state *q, size_t r, uint8_t *dst) {
-  const uint8_t *blk = q->p + (r / 16) * (size_t)q->g_n * 64 + (r % 16) * 4;
-  for (int g = 0; g < q->g_n; g++) memcpy(dst + 4 * g, blk + (size_t)g * 64, 4);
-}
-
 /* A for rows [r0, r1) from scratch: a double GEMM whose every product and
  * partial sum is an integer below 2^53, hence exact. pd: (r1-r0) rows of P as
  * doubles; tmp: (r1-r0) x out. */
@@ -110,14 +107,11 @@ static void a_from_scratch(q8_state *q, const double *pd, size_t r0, size_t r1, 
 }
 
 static void rows_to_double(const q8_state *q, size_t r0, size_t r1, double *dst) {
-  size_t in4 = (size_t)q->g_n * 4;
-  uint8_t row[4 * 1024 + 64];
-  uint8_t *buf = in4 <= sizeof row ? row : malloc(in4);
+  const size_t in4 = (size_t)q->g_n * 4;
   for (size_t r = r0; r < r1; r++) {
-    row_bytes(q, r, buf);
-    for (size_t i = 0; i < in4; i++) dst[(r - r0) * in4 + i] = (double)buf[i];
+    const uint8_t *blk = q->p + (r / 16) * (size_t)q->g_n * 64 + (r % 16) * 4;
+    for (size_t i = 0; i < in4; i++) dst[(r - r0) * in4 + i] = (double)blk[(i / 4) * 64 + i % 4];
   }
-  if (buf != row) free(buf);
 }
 
 syn_status synrl_q8_set_batch(synrl_trainer *t, syn_err *e) {
@@ -204,6 +198,14 @@ VNNI_TARGET static inline void add_rows16(int64_t *dst, __m512i acc) {
   _mm512_store_si512((void *)(dst + 8), _mm512_add_epi64(_mm512_load_si512((void *)(dst + 8)), hi));
 }
 
+/* Four bytes as one int32, without breaking the aliasing rules (compiles to a
+ * broadcast load). */
+static inline int32_t load_i32(const void *p) {
+  int32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
 /* acc += dot4(p, d) in place. Through inline asm because GCC 12 otherwise
  * copies every accumulator each iteration (dpbusd overwrites its destination),
  * which costs the kernel more than half its speed. */
@@ -219,7 +221,7 @@ VNNI_TARGET static inline void add_rows16(int64_t *dst, __m512i acc) {
     for (int g = 0; g < q->g_n; g++, pb += 64, dp += (size_t)out * 4) {                     \
       __m512i pv = _mm512_load_si512((const void *)pb);                                     \
       _Pragma("GCC unroll 8") for (int c = 0; c < C; c++)                                   \
-          DPBUSD(acc[c], pv, _mm512_set1_epi32(*(const int32_t *)(const void *)(dp + 4 * c))); \
+          DPBUSD(acc[c], pv, _mm512_set1_epi32(load_i32(dp + 4 * c)));                      \
     }                                                                                       \
     _Pragma("GCC unroll 8") for (int c = 0; c < C; c++)                                     \
         add_rows16(q->at + (size_t)(j0 + c) * q->n_pad + blk * 16, acc[c]);                 \
@@ -255,7 +257,7 @@ VNNI_TARGET static inline __m512d exp_vec(__m512d x) {
   p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0));
   p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0));
   __m512d y = _mm512_scalef_pd(p, n);
-  __mmask8 low = _mm512_cmp_pd_mask(x, _mm512_set1_pd(-700.0), _CMP_NGE_UQ); /* !(x >= -700) */
+  __mmask8 low = _mm512_cmp_pd_mask(x, _mm512_set1_pd(-700.0), _CMP_LT_OQ); /* NaN stays NaN */
   __mmask8 high = _mm512_cmp_pd_mask(x, _mm512_set1_pd(709.78), _CMP_GT_OQ);
   y = _mm512_mask_blend_pd(low, y, _mm512_set1_pd(0.0));
   return _mm512_mask_blend_pd(high, y, _mm512_set1_pd(HUGE_VAL));

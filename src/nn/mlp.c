@@ -290,16 +290,25 @@ double nn_mlp_loss(const nn_mlp *m, const nn_batch *b, nn_ws *ws, nn_loss kind, 
   double *part = nc <= 64 ? part_stack : core_alloc(nc * sizeof *part);
   size_t *corr = nc <= 64 ? corr_stack : core_alloc(nc * sizeof *corr);
   const double *out = ws->h[m->n_layers - 1];
-#pragma omp parallel for schedule(static) if (nc > 1)
+  const bool serial = !part || !corr; /* out of memory: the same sums, one chunk at a time */
+  double s = 0.0;
+  size_t correct = 0;
+#pragma omp parallel for schedule(static) if (nc > 1 && !serial)
   for (size_t c = 0; c < nc; c++) {
     size_t r0 = c * NN_CHUNK, r1 = r0 + NN_CHUNK < b->n ? r0 + NN_CHUNK : b->n;
     nn_mlp_forward_rows(m, b, ws, 0, r0, r1);
-    part[c] = nn_loss_partial(kind, b, out, k, r0, r1);
-    corr[c] = acc ? nn_acc_count(acc_kind, b, out, k, r0, r1) : 0;
+    double pc = nn_loss_partial(kind, b, out, k, r0, r1);
+    size_t cc = acc ? nn_acc_count(acc_kind, b, out, k, r0, r1) : 0;
+    if (serial) {
+      s += pc;
+      correct += cc;
+    } else {
+      part[c] = pc;
+      corr[c] = cc;
+    }
   }
-  double s = 0.0;
-  size_t correct = 0;
-  for (size_t c = 0; c < nc; c++) s += part[c], correct += corr[c];
+  if (!serial)
+    for (size_t c = 0; c < nc; c++) s += part[c], correct += corr[c];
   if (acc) *acc = (double)correct / (double)b->n;
   if (part != part_stack) core_free(part);
   if (corr != corr_stack) core_free(corr);
