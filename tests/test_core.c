@@ -537,20 +537,6 @@ static void test_fio_text(void **st) {
   free(b);
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
-/* removes the per-process temporary directory */
-static int teardown_tmp(void **st) {
-  (void)st;
-  nftw(tu_tmpdir(), rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-  return 0;
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_splitmix_known),
@@ -573,5 +559,5 @@ int main(void) {
       cmocka_unit_test(test_fio_abort_keeps_old),
       cmocka_unit_test(test_fio_text),
   };
-  return cmocka_run_group_tests(tests, NULL, teardown_tmp);
+  return cmocka_run_group_tests(tests, NULL, tu_teardown_tmp);
 }

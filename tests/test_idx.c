@@ -733,19 +733,6 @@ static void test_boundary_edges(void **st) {
   data_set_free(&tr);
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
-static int teardown_tmp(void **st) {
-  (void)st;
-  nftw(tu_tmpdir(), rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-  return 0;
-}
-
 int main(void) {
   blas_init();
   const struct CMUnitTest tests[] = {
@@ -761,5 +748,5 @@ int main(void) {
       cmocka_unit_test(test_boundary),
       cmocka_unit_test(test_boundary_edges),
   };
-  return cmocka_run_group_tests(tests, NULL, teardown_tmp);
+  return cmocka_run_group_tests(tests, NULL, tu_teardown_tmp);
 }

@@ -1,10 +1,12 @@
-#define _POSIX_C_SOURCE 200809L /* mkdtemp */
+#define _XOPEN_SOURCE 700 /* mkdtemp */
 #include "testutil.h"
 
 #include "synrl/data.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const char *tu_tmpdir(void) {
@@ -50,4 +52,18 @@ void tu_make_images(data_set *d, size_t n, int in, int classes, uint64_t seed) {
     }
   }
   for (size_t i = 0; i < n * (size_t)in; i++) d->x[i] = (double)d->x_u8[i] / 255.0;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+  (void)sb;
+  (void)flag;
+  (void)ftw;
+  return remove(path);
+}
+
+/* cmocka group teardown: removes the per-process temporary directory */
+int tu_teardown_tmp(void **st) {
+  (void)st;
+  nftw(tu_tmpdir(), rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+  return 0;
 }

@@ -25,6 +25,8 @@
 const char *tu_tmpdir(void);
 void tu_path(char *buf, size_t n, const char *name);
 const char *tu_source_dir(void);
+/* cmocka group teardown: removes the temporary directory */
+int tu_teardown_tmp(void **st);
 
 struct data_set;
 void tu_make_images(struct data_set *d, size_t n, int in, int classes, uint64_t seed);
