@@ -98,10 +98,7 @@ int task_prepare(const char *prog, const task_opts *t, uint64_t seed, task_data 
   if (parse_hidden(prog, t->hidden, hidden, &nh)) return 2;
   if (images) {
     char ip[4096], lp[4096];
-    const char *pre = "train";
-    char stem_i[64], stem_l[64];
-    snprintf(stem_i, sizeof stem_i, "%s-images-idx3-ubyte", pre);
-    snprintf(stem_l, sizeof stem_l, "%s-labels-idx1-ubyte", pre);
+    const char *stem_i = "train-images-idx3-ubyte", *stem_l = "train-labels-idx1-ubyte";
     if (find_idx(t->data_dir, stem_i, ip, sizeof ip) || find_idx(t->data_dir, stem_l, lp, sizeof lp)) {
       fprintf(stderr, "%s: --data-dir %s: no %s[.gz] and %s[.gz] there (apt-get install dataset-fashion-mnist)\n",
               prog, t->data_dir, stem_i, stem_l);
