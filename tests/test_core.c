@@ -17,30 +17,6 @@
 #include <unistd.h>
 
 /* ---------------- helpers for files ---------------- */
-static long file_size(const char *path) {
-  struct stat st;
-  return stat(path, &st) == 0 ? (long)st.st_size : -1;
-}
-
-static unsigned char *slurp(const char *path, long *n) {
-  *n = file_size(path);
-  assert_true(*n >= 0);
-  unsigned char *b = malloc((size_t)*n + 1);
-  assert_non_null(b);
-  FILE *f = fopen(path, "rb");
-  assert_non_null(f);
-  assert_int_equal(fread(b, 1, (size_t)*n, f), (size_t)*n);
-  fclose(f);
-  return b;
-}
-
-static void spit(const char *path, const void *b, size_t n) {
-  FILE *f = fopen(path, "wb");
-  assert_non_null(f);
-  if (n) assert_int_equal(fwrite(b, 1, n, f), n);
-  assert_int_equal(fclose(f), 0);
-}
-
 /* number of directory entries whose name starts with prefix */
 static int count_prefix(const char *dir, const char *prefix) {
   DIR *d = opendir(dir);
@@ -303,10 +279,10 @@ static void test_fio_roundtrip(void **st) {
   tu_path(p, sizeof p, "rt.bin");
   write_sample(p);
   /* 4 + 8 + 16 + 9 * 8 payload bytes + 4 CRC bytes */
-  assert_int_equal(file_size(p), 4 + 8 + 16 + 9 * 8 + 4);
+  assert_int_equal(tu_file_size(p), 4 + 8 + 16 + 9 * 8 + 4);
   /* little-endian on disk */
   long n;
-  unsigned char *raw = slurp(p, &n);
+  unsigned char *raw = tu_slurp(p, &n);
   const unsigned char le[4] = {0xef, 0xbe, 0xad, 0xde};
   assert_memory_equal(raw + 4, le, 4);
   free(raw);
@@ -368,13 +344,13 @@ static void test_fio_corrupt(void **st) {
   tu_path(p, sizeof p, "corrupt.bin");
   write_sample(p);
   long n;
-  unsigned char *orig = slurp(p, &n);
+  unsigned char *orig = tu_slurp(p, &n);
   /* flip each byte in turn (payload and CRC): always a checksum error */
   for (long i = 0; i < n; i++) {
     unsigned char *b = malloc((size_t)n);
     memcpy(b, orig, (size_t)n);
     b[i] ^= (unsigned char)(1u << (i % 8));
-    spit(p, b, (size_t)n);
+    tu_spit(p, b, (size_t)n);
     free(b);
     fio_reader r;
     syn_err e = {0};
@@ -393,10 +369,10 @@ static void test_fio_truncated(void **st) {
   tu_path(p, sizeof p, "trunc.bin");
   write_sample(p);
   long n;
-  unsigned char *orig = slurp(p, &n);
+  unsigned char *orig = tu_slurp(p, &n);
   const long cuts[] = {n - 1, n - 4, n / 2, 5, 4, 3, 1, 0};
   for (size_t k = 0; k < sizeof cuts / sizeof *cuts; k++) {
-    spit(p, orig, (size_t)cuts[k]);
+    tu_spit(p, orig, (size_t)cuts[k]);
     fio_reader r;
     syn_err e = {0};
     syn_status s = fio_reader_open(&r, p, &e);
@@ -467,10 +443,10 @@ static void test_fio_missing_and_bad_dir(void **st) {
   assert_int_equal(fio_writer_open(&w, p, &e), SYN_ERR_IO);
   assert_contains(e.msg, p);
   assert_null(w.f);
-  assert_int_equal(file_size(dir), -1);
-  assert_int_equal(file_size(p), -1);
+  assert_int_equal(tu_file_size(dir), -1);
+  assert_int_equal(tu_file_size(p), -1);
   assert_int_equal(fio_text_open(&w, p, &e), SYN_ERR_IO);
-  assert_int_equal(file_size(p), -1);
+  assert_int_equal(tu_file_size(p), -1);
   assert_int_equal(count_prefix(tu_tmpdir(), "no-such-dir"), 0);
 
   /* a path too long for the writer: refused before anything is created */
@@ -506,14 +482,14 @@ static void test_fio_abort_keeps_old(void **st) {
   tu_path(p, sizeof p, "keep.bin");
   write_sample(p);
   long n0;
-  unsigned char *before = slurp(p, &n0);
+  unsigned char *before = tu_slurp(p, &n0);
   fio_writer w;
   syn_err e = {0};
   assert_int_equal(fio_writer_open(&w, p, &e), SYN_OK);
   fio_put_u32(&w, 123);
   fio_writer_abort(&w);
   long n1;
-  unsigned char *after = slurp(p, &n1);
+  unsigned char *after = tu_slurp(p, &n1);
   assert_int_equal(n0, n1);
   assert_memory_equal(before, after, (size_t)n0);
   assert_int_equal(count_prefix(tu_tmpdir(), "keep.bin.tmp"), 0);
@@ -531,7 +507,7 @@ static void test_fio_text(void **st) {
   fprintf(w.f, "hello %d\n", 42);
   assert_int_equal(fio_text_commit(&w, &e), SYN_OK);
   long n;
-  unsigned char *b = slurp(p, &n);
+  unsigned char *b = tu_slurp(p, &n);
   assert_int_equal(n, 9); /* no CRC appended to text files */
   assert_memory_equal(b, "hello 42\n", 9);
   free(b);

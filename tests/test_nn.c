@@ -465,25 +465,6 @@ static void make_net(nn_mlp *m) {
   m->params[2] = -1.7976931348623157e308;
 }
 
-static unsigned char *slurp(const char *path, long *n) {
-  FILE *f = fopen(path, "rb");
-  assert_non_null(f);
-  fseek(f, 0, SEEK_END);
-  *n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  unsigned char *b = malloc((size_t)*n + 1);
-  assert_int_equal(fread(b, 1, (size_t)*n, f), (size_t)*n);
-  fclose(f);
-  return b;
-}
-
-static void spit(const char *path, const void *b, size_t n) {
-  FILE *f = fopen(path, "wb");
-  assert_non_null(f);
-  if (n) assert_int_equal(fwrite(b, 1, n, f), n);
-  fclose(f);
-}
-
 static void expect_load_fails(const char *path, syn_status want, const char *what) {
   nn_mlp m;
   memset(&m, 0x5a, sizeof m);
@@ -516,7 +497,7 @@ static void test_save_load(void **st) {
   tu_path(p2, sizeof p2, "net2.bin");
   assert_int_equal(nn_mlp_save(&back, p2, &e), SYN_OK);
   long n1, n2;
-  unsigned char *b1 = slurp(p, &n1), *b2 = slurp(p2, &n2);
+  unsigned char *b1 = tu_slurp(p, &n1), *b2 = tu_slurp(p2, &n2);
   assert_int_equal(n1, n2);
   /* magic, version 1, 3 layers, 4 widths, 3 acts, u64 count, params, CRC */
   assert_int_equal(n1, 8 + 4 + 4 + 4 * 4 + 3 * 4 + 8 + 8 * (long)m.n_params + 4);
@@ -539,14 +520,14 @@ static void test_load_corrupt(void **st) {
   assert_int_equal(nn_mlp_save(&m, p, &e), SYN_OK);
   nn_mlp_destroy(&m);
   long n;
-  unsigned char *good = slurp(p, &n);
+  unsigned char *good = tu_slurp(p, &n);
   unsigned char *b = malloc((size_t)n);
   /* one flipped byte anywhere */
   const long flips[] = {0, 7, 8, 12, 16, 20, 40, n / 2, n - 5, n - 1};
   for (size_t i = 0; i < sizeof flips / sizeof *flips; i++) {
     memcpy(b, good, (size_t)n);
     b[flips[i]] ^= 0x10;
-    spit(q, b, (size_t)n);
+    tu_spit(q, b, (size_t)n);
     char what[64];
     snprintf(what, sizeof what, "byte %ld flipped", flips[i]);
     expect_load_fails(q, SYN_ERR_FORMAT, what);
@@ -554,15 +535,15 @@ static void test_load_corrupt(void **st) {
   /* truncated */
   const long cuts[] = {n - 1, n - 4, n - 8, n / 2, 20, 8, 3, 1};
   for (size_t i = 0; i < sizeof cuts / sizeof *cuts; i++) {
-    spit(q, good, (size_t)cuts[i]);
+    tu_spit(q, good, (size_t)cuts[i]);
     char what[64];
     snprintf(what, sizeof what, "cut to %ld bytes", cuts[i]);
     expect_load_fails(q, SYN_ERR_FORMAT, what);
   }
   /* empty, wrong magic (a different file kind), missing */
-  spit(q, "", 0);
+  tu_spit(q, "", 0);
   expect_load_fails(q, SYN_ERR_FORMAT, "empty file");
-  spit(q, "synrl-policy 1\n- - - - 0 0 0 -\n", 31);
+  tu_spit(q, "synrl-policy 1\n- - - - 0 0 0 -\n", 31);
   expect_load_fails(q, SYN_ERR_FORMAT, "policy file");
   tu_path(q, sizeof q, "missing.bin");
   expect_load_fails(q, SYN_ERR_IO, "missing file");

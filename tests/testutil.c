@@ -67,3 +67,27 @@ int tu_teardown_tmp(void **st) {
   nftw(tu_tmpdir(), rm_entry, 16, FTW_DEPTH | FTW_PHYS);
   return 0;
 }
+
+long tu_file_size(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+unsigned char *tu_slurp(const char *path, long *n) {
+  *n = tu_file_size(path);
+  assert_true(*n >= 0);
+  unsigned char *b = malloc((size_t)*n + 1);
+  assert_non_null(b);
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  assert_int_equal(fread(b, 1, (size_t)*n, f), (size_t)*n);
+  fclose(f);
+  return b;
+}
+
+void tu_spit(const char *path, const void *b, size_t n) {
+  FILE *f = fopen(path, "wb");
+  assert_non_null(f);
+  if (n) assert_int_equal(fwrite(b, 1, n, f), n);
+  assert_int_equal(fclose(f), 0);
+}

@@ -25,6 +25,10 @@
 const char *tu_tmpdir(void);
 void tu_path(char *buf, size_t n, const char *name);
 const char *tu_source_dir(void);
+/* Whole files: size (-1 if missing), read (malloc'd), write. */
+long tu_file_size(const char *path);
+unsigned char *tu_slurp(const char *path, long *n);
+void tu_spit(const char *path, const void *b, size_t n);
 /* cmocka group teardown: removes the temporary directory */
 int tu_teardown_tmp(void **st);
 
