@@ -5,8 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-pkgs=(build-essential cmake pkg-config libopenblas-dev zlib1g-dev libcmocka-dev
-      dataset-fashion-mnist)
+# libbox2d-dev (LunarLander, C++), libcairo2-dev (synrl plot), clang (libFuzzer
+# harnesses), valgrind, Open MPI (data-parallel runs): each is optional at build
+# time, and CMake says which it found.
+pkgs=(build-essential g++ cmake pkg-config libopenblas-dev zlib1g-dev libcmocka-dev
+      dataset-fashion-mnist libbox2d-dev libcairo2-dev clang valgrind
+      libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
