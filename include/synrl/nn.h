@@ -75,6 +75,8 @@ typedef struct nn_ws {
   double *h[NN_MAX_LAYERS];     /* n x widths[l+1] outputs */
   double *delta[NN_MAX_LAYERS]; /* n x widths[l+1] dLoss/dz, for backprop */
   double *grad;                 /* n_params */
+  double *grad_part;            /* one n_params gradient per NN_CHUNK rows, summed in order */
+  double *loss_part;            /* one partial loss per chunk */
 } nn_ws;
 
 syn_status nn_ws_create(nn_ws *ws, const nn_mlp *m, size_t n_max, syn_err *e);

@@ -170,7 +170,10 @@ syn_status nn_ws_create(nn_ws *ws, const nn_mlp *m, size_t n_max, syn_err *e) {
     if (!ws->z[l] || !ws->h[l] || !ws->delta[l]) goto fail;
   }
   ws->grad = core_alloc(m->n_params * sizeof(double));
-  if (!ws->grad) goto fail;
+  size_t nc = (n_max + NN_CHUNK - 1) / NN_CHUNK;
+  ws->grad_part = core_alloc((nc ? nc : 1) * m->n_params * sizeof(double));
+  ws->loss_part = core_alloc((nc ? nc : 1) * sizeof(double));
+  if (!ws->grad || !ws->grad_part || !ws->loss_part) goto fail;
   return SYN_OK;
 fail:
   nn_ws_destroy(ws);
@@ -184,6 +187,8 @@ void nn_ws_destroy(nn_ws *ws) {
     core_free(ws->delta[l]);
   }
   core_free(ws->grad);
+  core_free(ws->grad_part);
+  core_free(ws->loss_part);
   memset(ws, 0, sizeof *ws);
 }
 
@@ -331,23 +336,22 @@ static void act_backward(nn_act a, const double *z, const double *h, double *d, 
   }
 }
 
+/* One pass per chunk of NN_CHUNK rows: forward, the loss derivative, backward,
+ * and the chunk's own weight gradient while its inputs are still in cache (the
+ * full batch does not fit; reading it twice from memory doubled the epoch).
+ * Chunk gradients are summed in chunk order, so the result does not depend on
+ * the thread count. Row derivatives are taken unscaled and the sum is scaled
+ * once, because the Euclidean loss's scale needs the whole batch's loss. */
 double nn_mlp_grad(const nn_mlp *m, const nn_batch *b, nn_ws *ws, nn_loss kind) {
   int L = m->n_layers, k = m->widths[L];
-  size_t n = b->n, nc = n_chunks(n);
-  double loss = nn_mlp_loss(m, b, ws, kind, NN_ACC_SIGN, NULL);
-  const double *out = ws->h[L - 1];
-  double *dout = ws->delta[L - 1];
-  /* dLoss/d(output), then through the output activation */
-  double scale;
-  if (kind == NN_LOSS_EUCLID) {
-    double norm = loss * (double)n; /* ||yhat - y|| */
-    scale = norm > 0.0 ? 1.0 / ((double)n * norm) : 0.0;
-  } else {
-    scale = kind == NN_LOSS_MSE ? 2.0 / ((double)n * k) : 1.0 / (double)n;
-  }
+  size_t n = b->n, nc = n_chunks(n), np = m->n_params;
 #pragma omp parallel for schedule(static)
   for (size_t c = 0; c < nc; c++) {
-    size_t r0 = c * NN_CHUNK, r1 = r0 + NN_CHUNK < n ? r0 + NN_CHUNK : n;
+    size_t r0 = c * NN_CHUNK, r1 = r0 + NN_CHUNK < n ? r0 + NN_CHUNK : n, rows = r1 - r0;
+    nn_mlp_forward_rows(m, b, ws, 0, r0, r1);
+    const double *out = ws->h[L - 1];
+    ws->loss_part[c] = nn_loss_partial(kind, b, out, k, r0, r1);
+    double *dout = ws->delta[L - 1];
     for (size_t r = r0; r < r1; r++) {
       const double *o = out + r * k;
       double *d = dout + r * k;
@@ -357,35 +361,51 @@ double nn_mlp_grad(const nn_mlp *m, const nn_batch *b, nn_ws *ws, nn_loss kind) 
          * The probabilities go straight into d (any number of classes). */
         int y = b->labels[r];
         softmax_ce_term(o, k, y, d);
-        double g = d[y] / (d[y] + 1e-8) * scale;
+        double g = d[y] / (d[y] + 1e-8);
         for (int j = 0; j < k; j++) d[j] = g * (d[j] - (j == y));
       } else {
         const double *t = b->targets + r * k;
-        for (int j = 0; j < k; j++) d[j] = scale * (o[j] - t[j]);
+        for (int j = 0; j < k; j++) d[j] = o[j] - t[j];
       }
     }
     act_backward(m->act[L - 1], ws->z[L - 1] + r0 * k, ws->h[L - 1] + r0 * k, dout + r0 * k,
-                 (r1 - r0) * (size_t)k);
+                 rows * (size_t)k);
     for (int l = L - 1; l > 0; l--) {
       int in = m->widths[l], o = m->widths[l + 1];
       double *dprev = ws->delta[l - 1] + r0 * (size_t)in;
-      blas_dgemm(false, true, (int)(r1 - r0), in, o, 1.0, ws->delta[l] + r0 * (size_t)o, o,
+      blas_dgemm(false, true, (int)rows, in, o, 1.0, ws->delta[l] + r0 * (size_t)o, o,
                  m->w[l] + o, o, 0.0, dprev, in);
       act_backward(m->act[l - 1], ws->z[l - 1] + r0 * (size_t)in, ws->h[l - 1] + r0 * (size_t)in,
-                   dprev, (r1 - r0) * (size_t)in);
+                   dprev, rows * (size_t)in);
+    }
+    double *gp = ws->grad_part + c * np;
+    for (int l = 0; l < L; l++) {
+      int in = m->widths[l], o = m->widths[l + 1];
+      double *g = gp + m->offset[l];
+      const double *d = ws->delta[l] + r0 * (size_t)o;
+      for (int j = 0; j < o; j++) g[j] = 0.0;
+      for (size_t r = 0; r < rows; r++)
+        for (int j = 0; j < o; j++) g[j] += d[r * o + j];
+      const double *x = l == 0 ? b->x + r0 * (size_t)in : ws->h[l - 1] + r0 * (size_t)in;
+      blas_dgemm(true, false, in, o, (int)rows, 1.0, x, in, d, o, 0.0, g + o, o);
     }
   }
-  /* Weight gradients over the whole batch: one BLAS call each (single-threaded
-   * OpenBLAS), bias rows as ordered column sums. Deterministic. */
-  for (int l = 0; l < L; l++) {
-    int in = m->widths[l], o = m->widths[l + 1];
-    double *g = ws->grad + m->offset[l];
-    const double *d = ws->delta[l];
-    for (int j = 0; j < o; j++) g[j] = 0.0;
-    for (size_t r = 0; r < n; r++)
-      for (int j = 0; j < o; j++) g[j] += d[r * o + j];
-    const double *x = l == 0 ? b->x : ws->h[l - 1];
-    blas_dgemm(true, false, in, o, (int)n, 1.0, x, in, d, o, 0.0, g + o, o);
+  double s = 0.0;
+  for (size_t c = 0; c < nc; c++) s += ws->loss_part[c];
+  double loss = nn_loss_finish(kind, s, n, k);
+  double scale;
+  if (kind == NN_LOSS_EUCLID) {
+    double norm = loss * (double)n; /* ||yhat - y|| */
+    scale = norm > 0.0 ? 1.0 / ((double)n * norm) : 0.0;
+  } else {
+    scale = kind == NN_LOSS_MSE ? 2.0 / ((double)n * k) : 1.0 / (double)n;
   }
+  double *g = ws->grad;
+  memcpy(g, ws->grad_part, np * sizeof *g);
+  for (size_t c = 1; c < nc; c++) {
+    const double *gp = ws->grad_part + c * np;
+    for (size_t i = 0; i < np; i++) g[i] += gp[i];
+  }
+  for (size_t i = 0; i < np; i++) g[i] *= scale;
   return loss;
 }
