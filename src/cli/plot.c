@@ -288,6 +288,9 @@ static int plot_boundary(const char *prog, const plot_opts *o, const char *out, 
           1.0, false);
   rc = save_png(prog, cr, surf, out);
   finish_canvas(surf, cr);
+  if (!rc)
+    printf("%s: learned and target outputs have the same sign on %.4f of a %d x %d grid over "
+           "[-%g, %g]^2\n", out, (double)agree / (double)n, g, g, o->range, o->range);
 done:
   free(vt);
   free(vn);
