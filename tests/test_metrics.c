@@ -108,9 +108,10 @@ static void test_series_hand(void **st) {
   const double mean[4] = {2.5, 3, 4, 14.0 / 3};
   const double lo[4] = {1, 2, 2, 2}, hi[4] = {4, 4, 7, 7};
   const int n[4] = {2, 2, 3, 3};
-  const double var[4] = {2.25, 1, (1 + 9 + 4) / 3.0,
+  /* sample variance: n - 1 in the denominator */
+  const double var[4] = {4.5, 2, (1 + 9 + 4) / 2.0,
                          ((5 - 14.0 / 3) * (5 - 14.0 / 3) + (7 - 14.0 / 3) * (7 - 14.0 / 3) +
-                          (2 - 14.0 / 3) * (2 - 14.0 / 3)) / 3};
+                          (2 - 14.0 / 3) * (2 - 14.0 / 3)) / 2};
   for (int i = 0; i < 4; i++) {
     assert_true(s.x[i] == x[i]);
     assert_close(s.mean[i], mean[i], 1e-12);

@@ -34,7 +34,8 @@ static inline double metrics_at(const metrics_table *t, size_t row, int col) {
  * at an iteration <= x, so a run that stopped early (patience, abort) keeps its
  * final value; before its first finite value it does not contribute. n[i] is
  * the number of runs that contributed; points with n[i] == 0 are dropped. std
- * is the population standard deviation (0 for one run). */
+ * is the sample standard deviation (n - 1 in the denominator, as in
+ * scripts/summarize.py; 0 for one run). */
 typedef struct metrics_series {
   size_t len;
   double *x, *mean, *std, *min, *max;

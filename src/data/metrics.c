@@ -243,7 +243,7 @@ syn_status metrics_series_make(metrics_series *s, const metrics_table *runs, int
     size_t j = s->len++;
     s->x[j] = x;
     s->mean[j] = mean;
-    s->std[j] = sqrt(ss / n);
+    s->std[j] = n > 1 ? sqrt(ss / (n - 1)) : 0.0;
     s->min[j] = lo;
     s->max[j] = hi;
     s->n[j] = n;
