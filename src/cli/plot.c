@@ -557,7 +557,9 @@ static int plot_compare(const char *prog, const plot_opts *o, const char *out, c
           break;
         }
   if (rc) goto done;
-  int W = o->width ? o->width : 540 * n_metrics, H = o->height ? o->height : 420;
+  /* panels in a row, or 2 x 2 for four */
+  int cols = n_metrics == 4 ? 2 : n_metrics, rows = (n_metrics + cols - 1) / cols;
+  int W = o->width ? o->width : 540 * cols, H = o->height ? o->height : 420 * rows;
   cairo_surface_t *surf;
   cairo_t *cr;
   new_canvas(W, H, &surf, &cr);
@@ -585,10 +587,13 @@ static int plot_compare(const char *prog, const plot_opts *o, const char *out, c
     }
     if (!rc) {
       pd_axes ax = {0};
-      pd_axes_place(&ax, p * (double)W / n_metrics, top, (double)W / n_metrics, H - top);
+      double cw = (double)W / cols, ch = (H - top) / rows;
+      pd_axes_place(&ax, (p % cols) * cw, top + (p / cols) * ch, cw, ch);
       char title[200];
+      bool any_band = false;
+      for (int k = 0; k < n; k++) any_band |= ss[k].band;
       snprintf(title, sizeof title, "%s%s", metric_label(metrics[p]),
-               !banded                     ? ""
+               !any_band                   ? ""
                : strcmp(o->band, "std") == 0 ? " (mean, band +-1 std)"
                                              : " (mean, band min-max)");
       draw_panel(cr, &ax, ss, n, o->band, metric_label(metrics[p]), title,
