@@ -23,6 +23,9 @@ int cli_plot(int argc, char **argv) {
 #include "core/fileio.h"
 #include "synrl/metrics.h"
 
+#ifdef SYNRL_HAVE_FONTCONFIG
+#include <fontconfig/fontconfig.h>
+#endif
 #include <glob.h>
 #include <math.h>
 #include <stdlib.h>
@@ -620,7 +623,7 @@ static const char *USAGE =
     "  each drawn as its mean over runs with a min-max or +-std band, one panel per\n"
     "  metric. A run that stopped early keeps its last value.";
 
-int cli_plot(int argc, char **argv) {
+static int plot_main(int argc, char **argv) {
   const char *prog = "synrl plot";
   plot_opts o = {0};
   o.range = 10;
@@ -698,5 +701,16 @@ int cli_plot(int argc, char **argv) {
     return plot_curves(prog, &o, pos[0], pos[1]);
   }
   return plot_compare(prog, &o, pos[0], pos + 1, npos - 1);
+}
+
+int cli_plot(int argc, char **argv) {
+  int rc = plot_main(argc, argv);
+  /* cairo and fontconfig keep process-wide caches; release them so leak
+   * checkers see only real leaks (every cairo object is destroyed by now) */
+  cairo_debug_reset_static_data();
+#ifdef SYNRL_HAVE_FONTCONFIG
+  FcFini();
+#endif
+  return rc;
 }
 #endif

@@ -183,9 +183,9 @@ syn_status metrics_series_make(metrics_series *s, const metrics_table *runs, int
     cols[r] = metrics_col(&runs[r], col);
     icols[r] = metrics_col(&runs[r], "iter");
     if (cols[r] < 0 || icols[r] < 0) {
+      const char *missing = icols[r] < 0 ? "iter" : col;
       free(cols);
-      return syn_err_set(e, SYN_ERR_ARG, "run %d has no column '%s'", r + 1,
-                         icols[r] < 0 ? "iter" : col);
+      return syn_err_set(e, SYN_ERR_ARG, "run %d has no column '%s'", r + 1, missing);
     }
     total += runs[r].n_rows;
   }
