@@ -113,27 +113,32 @@ static double suptitle(cairo_t *cr, int width, const char *title) {
 /* ---------------- boundary ---------------- */
 
 /* Network output at the centre of every cell of a g x g grid over
- * [-r, r]^2; row 0 is the top (largest x2). */
+ * [-r, r]^2; row 0 is the top (largest x2). In chunks of rows, so that the
+ * work space stays small whatever the grid. */
+#define GRID_CHUNK 4096
 static int eval_grid(const char *prog, const char *path, const nn_mlp *m, double r, int g,
                      double *out) {
   size_t n = (size_t)g * (size_t)g;
-  double *x = malloc(n * 2 * sizeof(double));
+  double *x = malloc(GRID_CHUNK * 2 * sizeof(double));
   nn_ws ws;
   syn_err e = {0};
-  if (!x || nn_ws_create(&ws, m, n, &e)) {
+  if (!x || nn_ws_create(&ws, m, GRID_CHUNK, &e)) {
     free(x);
-    fprintf(stderr, "%s: %s: out of memory for a %d x %d grid\n", prog, path, g, g);
+    fprintf(stderr, "%s: %s: out of memory\n", prog, path);
     return 1;
   }
   double d = 2 * r / g;
-  for (int i = 0; i < g; i++)
-    for (int j = 0; j < g; j++) {
-      x[2 * ((size_t)i * g + j)] = -r + (j + 0.5) * d;
-      x[2 * ((size_t)i * g + j) + 1] = r - (i + 0.5) * d;
+  for (size_t a = 0; a < n; a += GRID_CHUNK) {
+    size_t k = n - a < GRID_CHUNK ? n - a : GRID_CHUNK;
+    for (size_t q = 0; q < k; q++) {
+      size_t i = (a + q) / (size_t)g, j = (a + q) % (size_t)g;
+      x[2 * q] = -r + ((double)j + 0.5) * d;
+      x[2 * q + 1] = r - ((double)i + 0.5) * d;
     }
-  nn_batch b = {.n = n, .in_dim = 2, .x = x, .out_dim = 1};
-  nn_mlp_forward_rows(m, &b, &ws, 0, 0, n);
-  memcpy(out, ws.h[m->n_layers - 1], n * sizeof(double));
+    nn_batch b = {.n = k, .in_dim = 2, .x = x, .out_dim = 1};
+    nn_mlp_forward_rows(m, &b, &ws, 0, 0, k);
+    memcpy(out + a, ws.h[m->n_layers - 1], k * sizeof(double));
+  }
   nn_ws_destroy(&ws);
   free(x);
   return 0;
