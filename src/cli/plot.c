@@ -636,8 +636,8 @@ static int plot_main(int argc, char **argv) {
   o.metrics = "valid_acc";
   o.band = "minmax";
   opt_spec specs[] = {
-      {"width", OPT_INT, &o.width, 200, 8000, NULL, "figure width in pixels (0: by kind)"},
-      {"height", OPT_INT, &o.height, 150, 8000, NULL, "figure height in pixels (0: by kind)"},
+      {"width", OPT_INT, &o.width, 200, 8000, NULL, "figure width in pixels (default: by kind)"},
+      {"height", OPT_INT, &o.height, 150, 8000, NULL, "figure height in pixels (default: by kind)"},
       {"title", OPT_STR, &o.title, 0, 0, NULL, "a title above the panels"},
       {"target", OPT_STR, &o.target, 0, 0, NULL, "boundary: target network (default RUN_DIR/target.bin)"},
       {"net", OPT_STR, &o.net, 0, 0, NULL, "boundary: learned network (default RUN_DIR/net.bin)"},
