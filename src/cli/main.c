@@ -12,7 +12,9 @@ static void usage(void) {
       "  train         train a network (default: the paper's 2D experiment, adaptive policy)\n"
       "  eval          evaluate a saved network on a task\n"
       "  policy show   print a policy's greedy action per state\n"
-      "  policy import convert the authors' published table to a synrl policy file\n\n"
+      "  policy import convert the authors' published table to a synrl policy file\n"
+      "  export        write a saved network as safetensors\n"
+      "  plot          draw PNG figures: 2D decision boundaries, training curves, run groups\n\n"
       "Run 'synrl COMMAND --help' for a command's options and defaults.\n",
       SYNRL_VERSION);
 }
@@ -24,6 +26,8 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "train") == 0) return cli_train(argc - 2, argv + 2);
   if (strcmp(cmd, "eval") == 0) return cli_eval(argc - 2, argv + 2);
   if (strcmp(cmd, "policy") == 0) return cli_policy(argc - 2, argv + 2);
+  if (strcmp(cmd, "export") == 0) return cli_export(argc - 2, argv + 2);
+  if (strcmp(cmd, "plot") == 0) return cli_plot(argc - 2, argv + 2);
   if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
     usage();
     return 0;
