@@ -357,7 +357,9 @@ static void test_acrobot(void **st) {
   double obs[6], s[4];
   env_result r;
   int goals = 0;
-  for (int ep = 0; ep < 6; ep++) {
+  double w1_max = 0, w2_max = 0;
+  int ep;
+  for (ep = 0; ep < 200 && !(ep >= 6 && w1_max == 4 * PI); ep++) {
     reset_ok(&v, obs);
     s[0] = atan2(obs[1], obs[0]);
     s[1] = atan2(obs[3], obs[2]);
@@ -365,8 +367,9 @@ static void test_acrobot(void **st) {
     s[3] = obs[5];
     for (int i = 0; i < 4; i++) assert_true(s[i] >= -0.1 - 1e-15 && s[i] <= 0.1 + 1e-15);
     do {
-      /* episodes 0-2: swing up by pumping; 3-5: fixed torque patterns */
-      const int a = ep < 3 ? (obs[5] > 0 ? 2 : 0) : (int)((v.t / (ep - 1)) % 3);
+      /* 0-2: swing up by pumping; 3-5: fixed torque patterns; then pumping
+       * until some episode spins the first link into its velocity clip */
+      const int a = ep >= 3 && ep < 6 ? (int)((v.t / (ep - 1)) % 3) : (obs[5] > 0 ? 2 : 0);
       acrobot_ref(s, a - 1.0);
       step_ok(&v, a, obs, &r);
       /* RK4 over 0.2 s of a chaotic system; a reformulated right-hand side
@@ -382,15 +385,22 @@ static void test_acrobot(void **st) {
       s[2] = obs[4];
       s[3] = obs[5];
       assert_true(fabs(obs[4]) <= 4 * PI && fabs(obs[5]) <= 9 * PI);
+      w1_max = fmax(w1_max, fabs(obs[4]));
+      w2_max = fmax(w2_max, fabs(obs[5]));
       /* tip height -cos(a) - cos(a + b) > 1 ends it; 0 reward then, else -1 */
       const double tip = -obs[0] - (obs[0] * obs[2] - obs[1] * obs[3]);
       assert_int_equal(r.terminated, tip > 1.0);
       assert_close(r.reward, r.terminated ? 0.0 : -1.0, 0);
     } while (!r.terminated && !r.truncated);
     goals += r.terminated;
-    if (ep < 3) assert_true(r.terminated); /* pumping reaches the goal */
+    if (ep < 3 || ep >= 6) assert_true(r.terminated); /* pumping reaches the goal */
   }
   assert_true(goals >= 3);
+  /* the trajectories above exercise the clip of the first joint's velocity and
+   * take the second beyond the first's bound */
+  print_message("acrobot: first velocity clip met in episode %d\n", ep - 1);
+  assert_true(w1_max == 4 * PI);
+  assert_true(w2_max > 4 * PI);
   /* no torque from rest at the bottom: the 500-step limit */
   reset_ok(&v, obs);
   do step_ok(&v, 1, obs, &r);
