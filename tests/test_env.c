@@ -5,6 +5,7 @@
 #include "testutil.h"
 
 #include "synrl/env.h"
+#include "env/env_impl.h" /* the stream id, to replay the env's draws */
 
 #include <float.h>
 #include <math.h>
@@ -640,34 +641,64 @@ static void test_lunarlander(void **st) {
   double obs[8], prev[8];
   env_result r;
   /* free fall: gravity -10 m/s^2 at 50 frames/s, observed velocity scaled by
-   * (400/30/2)/50. The legs swing on their joints, which moves the body a
-   * little, hence 1e-3. */
+   * (400/30/2)/50 (-0.02667 per step; gravity 9.8 would give -0.02613). The
+   * legs settle against their joint limits in the first frames and move the
+   * body a little, hence 2e-4. */
   reset_ok(&v, obs);
   assert_true(fabs(obs[0]) < 0.1 && obs[1] > 1.0);
   step_ok(&v, 0, obs, &r);
   for (int t = 0; t < 10; t++) {
     memcpy(prev, obs, sizeof obs);
     step_ok(&v, 0, obs, &r);
-    assert_close(obs[3] - prev[3], -10.0 / 50 * (400.0 / 30 / 2) / 50, 1e-3);
-    assert_close(obs[2] - prev[2], 0, 1e-3);
+    assert_close(obs[3] - prev[3], -10.0 / 50 * (400.0 / 30 / 2) / 50, 2e-4);
+    assert_close(obs[2] - prev[2], 0, 2e-4);
     assert_close(obs[6] + obs[7], 0, 0);
   }
-  /* the main engine: 13 * (4/30 + dispersion) N s along the body axis pushes
-   * about 4.8 kg (hull: 867 px^2 / 30^2 * density 5) up by ~0.36 m/s; compared
-   * with a no-op twin driven by the same seed, so the random draws agree */
-  {
-    env a = make("lunarlander", 9), b = make("lunarlander", 9);
-    double oa[8], ob[8];
-    reset_ok(&a, oa);
-    reset_ok(&b, ob);
-    step_ok(&a, 2, oa, &r);
-    step_ok(&b, 0, ob, &r);
-    const double mass = 867.0 / 900.0 * 5.0;
-    const double dv = (oa[3] - ob[3]) / ((400.0 / 30 / 2) / 50); /* m/s */
-    /* the dispersion moves the impulse between 13 * 2/30 and 13 * 6/30 */
-    assert_true(dv > 13.0 * 2 / 30 / mass * 0.9 && dv < 13.0 * 6 / 30 / mass * 1.1);
-    env_destroy(&a);
-    env_destroy(&b);
+  /* Engines: an action's impulse J, computed here from Gym's formula with the
+   * dispersion the env draws (reset draws 12 heights, 2 force components and
+   * 2 dispersions for its no-op step; the first step 2 more), against a no-op
+   * twin on the same seed. Vertically the legs move with the hull, so
+   * dv_y = J_y / (hull + legs mass); horizontally the legs' swing couples in,
+   * so dv_x lies between J_x / (hull + legs) and J_x / hull. Side engines
+   * turn the lander: action 1 counterclockwise, action 3 clockwise. */
+  for (int act = 1; act <= 3; act++) {
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+      env a = make("lunarlander", seed), b = make("lunarlander", seed);
+      double oa[8], ob[8];
+      reset_ok(&a, oa);
+      reset_ok(&b, ob);
+      rng_t g;
+      rng_seed(&g, seed, ENV_STREAM_EPISODES);
+      for (int i = 0; i < 16; i++) rng_uniform(&g);
+      const double d0 = rng_uniform_range(&g, -1, 1) / 30, d1 = rng_uniform_range(&g, -1, 1) / 30;
+      const double tip[2] = {sin(oa[4]), cos(oa[4])}, side[2] = {-tip[1], tip[0]};
+      double ox, oy, power;
+      if (act == 2) {
+        ox = tip[0] * (4 / 30.0 + 2 * d0) + side[0] * d1;
+        oy = -tip[1] * (4 / 30.0 + 2 * d0) - side[1] * d1;
+        power = 13.0;
+      } else {
+        const double dir = act - 2;
+        ox = tip[0] * d0 + side[0] * (3 * d1 + dir * 12 / 30.0);
+        oy = -tip[1] * d0 - side[1] * (3 * d1 + dir * 12 / 30.0);
+        power = 0.6;
+      }
+      const double jx = -ox * power, jy = -oy * power;
+      step_ok(&a, act, oa, &r);
+      step_ok(&b, 0, ob, &r);
+      const double hull = 867.0 / 900.0 * 5.0; /* hexagon of 867 px^2, density 5 */
+      const double all = hull + 2 * (4 / 30.0) * (16 / 30.0); /* two 4 x 16 px legs, density 1 */
+      const double dvx = (oa[2] - ob[2]) / ((600.0 / 30 / 2) / 50);
+      const double dvy = (oa[3] - ob[3]) / ((400.0 / 30 / 2) / 50);
+      const double dw = (oa[5] - ob[5]) / (20.0 / 50);
+      assert_close(dvy, jy / all, 5e-3 * fabs(jy / all) + 1e-5);
+      const double lo = fmin(jx / all, jx / hull), hi = fmax(jx / all, jx / hull);
+      assert_true(dvx >= lo - 0.02 * fabs(hi) - 1e-5 && dvx <= hi + 0.02 * fabs(hi) + 1e-5);
+      if (act == 1) assert_true(dw > 0.05);
+      if (act == 3) assert_true(dw < -0.05);
+      env_destroy(&a);
+      env_destroy(&b);
+    }
   }
   /* reward = change in shaping - fuel on every non-final step; final steps
    * are -100 (crash or out of bounds) or +100 (at rest) */
