@@ -7,10 +7,11 @@ cd "$(dirname "$0")/.."
 
 # libbox2d-dev (LunarLander, C++), libcairo2-dev (synrl plot), clang (libFuzzer
 # harnesses), valgrind, Open MPI (data-parallel runs): each is optional at build
-# time, and CMake says which it found.
+# time, and CMake says which it found. python3-numpy: the tests read exported
+# safetensors files with NumPy, as users will.
 pkgs=(build-essential g++ cmake pkg-config libopenblas-dev zlib1g-dev libcmocka-dev
       dataset-fashion-mnist libbox2d-dev libcairo2-dev clang valgrind
-      libopenmpi-dev openmpi-bin)
+      libopenmpi-dev openmpi-bin python3-numpy)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -75,7 +75,16 @@ done
 expect_ok "export f64" "$BIN" export --format safetensors "$T/run1/net.bin" "$T/net.safetensors"
 expect_ok "export f32" "$BIN" export --dtype f32 "$T/run1/net.bin" "$T/net32.safetensors"
 expect_ok "export target" "$BIN" export "$T/run1/target.bin" "$T/target.safetensors"
-if command -v python3 >/dev/null 2>&1; then
+# Debian's python3 (with python3-numpy from scripts/setup.sh) first: a user's
+# own python3 on PATH may lack NumPy.
+PY3=""
+for p in /usr/bin/python3 python3; do
+  if command -v "$p" >/dev/null 2>&1; then
+    [ -z "$PY3" ] && PY3=$p
+    if "$p" -c "import numpy" 2>/dev/null; then PY3=$p; break; fi
+  fi
+done
+if [ -n "$PY3" ]; then
   cat >"$T/read.py" <<'PY'
 # A reader written from the safetensors and synrl format descriptions only.
 import json, struct, sys
@@ -149,7 +158,7 @@ PY
   for c in "net.safetensors run1/net.bin f64" "net32.safetensors run1/net.bin f32" "target.safetensors run1/target.bin f64"; do
     set -- $c
     checks=$((checks + 1))
-    python3 "$T/read.py" "$T/$1" "$T/$2" "$3" >"$T/py.out" 2>&1 || fail "python reader on $1: $(tail -1 "$T/py.out")"
+    "$PY3" "$T/read.py" "$T/$1" "$T/$2" "$3" >"$T/py.out" 2>&1 || fail "python reader on $1: $(tail -1 "$T/py.out")"
   done
 else
   echo "note: python3 not found; the safetensors files were not read back by Python" >&2
