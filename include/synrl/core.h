@@ -102,6 +102,31 @@ double core_exp(double x);
 #define CORE_EXP_LN2_HI 0x1.62e42fefa3800p-1
 #define CORE_EXP_LN2_LO 0x1.ef35793c76730p-45
 
+/* ---- work shared by several processes (data-parallel runs, e.g. over MPI) ----
+ * A batch's rows fall into fixed chunks (a rule's own chunk size). Process
+ * `rank` of `size` computes the partial sums of its contiguous range of
+ * chunks; `gather` fills in every other process's entries, the same on every
+ * process, and callers add them in chunk order. The total is then the very
+ * number one process computes alone, for any size and any number of shards.
+ * The shards (S, a multiple of size) only decide who computes what. The
+ * library knows no transport: the caller (the CLI) provides gather. */
+typedef struct core_shard {
+  int rank, size, shards;
+  /* parts[0..n): on entry this process's range is filled; on return all of it */
+  syn_status (*gather)(void *ctx, double *parts, size_t n, syn_err *e);
+  void *ctx;
+  uint64_t bytes_sent; /* counted by gather, for benchmarks */
+} core_shard;
+
+/* Chunks [lo, hi) of n_chunks that process `rank` computes: shard j of S
+ * holds chunks [j*n/S, (j+1)*n/S); process p holds shards [p*S/P, (p+1)*S/P).
+ * With s == NULL: all of them. */
+void core_shard_range(const core_shard *s, int rank, size_t n_chunks, size_t *lo, size_t *hi);
+/* True when s splits work over more than one process. */
+static inline bool core_shard_active(const core_shard *s) { return s && s->size > 1; }
+/* Gathers parts and returns their sum in chunk order (no-op gather when inactive). */
+syn_status core_shard_sum(core_shard *s, double *parts, size_t n, double *sum, syn_err *e);
+
 /* ---- checksums: FNV-1a 64 over bytes, for "is this the same run" ---- */
 uint64_t core_fnv1a64(const void *data, size_t n, uint64_t h);
 #define CORE_FNV_INIT 0xcbf29ce484222325ULL

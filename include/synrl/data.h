@@ -85,6 +85,7 @@ typedef struct run_config {
   uint64_t seed;        /* minibatch draws */
   nn_acc acc;
   const char *out_dir;  /* metrics.csv is written here (NULL: none) */
+  core_shard *shard;    /* evaluation split over processes (NULL: this one alone) */
   run_progress_fn progress;
   void *progress_user;
   double progress_every_s;

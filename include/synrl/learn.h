@@ -88,6 +88,8 @@ typedef struct synrl_config {
   synrl_path path;
   bool portable;      /* use the portable kernels even where AVX-512 VNNI is present
                          (same results; for comparison and testing) */
+  core_shard *shard;  /* several processes share each batch (NULL: this one alone);
+                         every process keeps identical weights without sending them */
 } synrl_config;
 
 void synrl_config_default(synrl_config *c);

@@ -98,6 +98,13 @@ double nn_loss_finish(nn_loss kind, double partial_sum, size_t n, int out_dim);
 size_t nn_acc_count(nn_acc kind, const nn_batch *b, const double *out, int out_dim, size_t r0,
                     size_t r1);
 
+/* Rows are processed in chunks of NN_CHUNK; this many for n rows. */
+size_t nn_chunk_count(size_t n);
+/* Partial loss sums (and, if corr, counts of correct answers) of chunks
+ * [c_lo, c_hi) into part[c - c_lo] and corr[c - c_lo]: the pieces of
+ * nn_mlp_loss, for work split over processes (core_shard). */
+void nn_mlp_loss_chunks(const nn_mlp *m, const nn_batch *b, nn_ws *ws, nn_loss kind,
+                        nn_acc acc_kind, size_t c_lo, size_t c_hi, double *part, double *corr);
 /* Forward over the whole batch on OpenMP threads (fixed chunks), returning the
  * loss and, if acc != NULL, the accuracy. */
 double nn_mlp_loss(const nn_mlp *m, const nn_batch *b, nn_ws *ws, nn_loss kind, nn_acc acc_kind,

@@ -7,6 +7,10 @@
 #define SYNRL_VERSION "0.1.0"
 
 int cli_train(int argc, char **argv);
+/* cli_train with data parallelism over MPI ranks on or off (sweeps run
+ * single-process cells on each rank). */
+int cli_train_ex(int argc, char **argv, bool data_parallel);
+int cli_sweep(int argc, char **argv);
 int cli_eval(int argc, char **argv);
 int cli_policy(int argc, char **argv);
 int cli_export(int argc, char **argv);

@@ -1,5 +1,6 @@
 /* synrl: the command-line tool. Only this layer prints and exits. */
 #include "cli/cli.h"
+#include "cli/mpi.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -9,7 +10,9 @@ static void usage(void) {
       "synrl %s: neural networks trained by reward-driven, synapse-level learning rules\n\n"
       "usage: synrl COMMAND [options]\n\n"
       "commands:\n"
-      "  train         train a network (default: the paper's 2D experiment, adaptive policy)\n"
+      "  train         train a network (default: the paper's 2D experiment, adaptive policy);\n"
+      "                under mpirun, data-parallel over the processes\n"
+      "  sweep         run a grid of training runs (over MPI ranks if started by mpirun)\n"
       "  eval          evaluate a saved network on a task\n"
       "  policy show   print a policy's greedy action per state\n"
       "  policy import convert the authors' published table to a synrl policy file\n"
@@ -19,11 +22,11 @@ static void usage(void) {
       SYNRL_VERSION);
 }
 
-int main(int argc, char **argv) {
-  blas_init();
+static int dispatch(int argc, char **argv) {
   if (argc < 2) return cli_train(0, argv + 1);
   const char *cmd = argv[1];
   if (strcmp(cmd, "train") == 0) return cli_train(argc - 2, argv + 2);
+  if (strcmp(cmd, "sweep") == 0) return cli_sweep(argc - 2, argv + 2);
   if (strcmp(cmd, "eval") == 0) return cli_eval(argc - 2, argv + 2);
   if (strcmp(cmd, "policy") == 0) return cli_policy(argc - 2, argv + 2);
   if (strcmp(cmd, "export") == 0) return cli_export(argc - 2, argv + 2);
@@ -33,9 +36,17 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (strcmp(cmd, "--version") == 0) {
-    printf("synrl %s\n", SYNRL_VERSION);
+    printf("synrl %s (MPI: %s)\n", SYNRL_VERSION, cli_mpi_available() ? "yes" : "no");
     return 0;
   }
   fprintf(stderr, "synrl: unknown command '%s' (see synrl --help)\n", cmd);
   return 2;
+}
+
+int main(int argc, char **argv) {
+  blas_init();
+  if (cli_mpi_init(&argc, &argv)) return 2;
+  int rc = dispatch(argc, argv);
+  cli_mpi_finish(rc);
+  return rc;
 }

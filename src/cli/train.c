@@ -1,4 +1,5 @@
 #include "cli/cli.h"
+#include "cli/mpi.h"
 #include "learn/synrl_q8.h"
 
 #include <errno.h>
@@ -13,7 +14,7 @@
 typedef struct train_opts {
   task_opts task;
   const char *preset, *method, *policy, *policy_mode, *out, *path;
-  long iterations, batch, batch_every, eval_every, halve_at, abort_after, patience;
+  long iterations, batch, batch_every, eval_every, halve_at, abort_after, patience, shards;
   double epsilon, alpha_s, alpha_q, gamma, lr, abort_below;
   int bias_step, threads;
   uint64_t seed;
@@ -131,7 +132,7 @@ static void json_str(FILE *f, const char *s) {
 
 static int write_summary(const char *dir, const train_opts *o, const task_data *td,
                          const nn_mlp *net, const run_result *r, const char *path_used,
-                         const synrl_trainer *st) {
+                         const synrl_trainer *st, const core_shard *sh) {
   char p[4200], tmp[4300];
   snprintf(p, sizeof p, "%s/summary.json", dir);
   snprintf(tmp, sizeof tmp, "%s.tmp", p);
@@ -146,6 +147,9 @@ static int write_summary(const char *dir, const train_opts *o, const task_data *
           shape, net->n_params);
   fprintf(f, "  \"seed\": %llu,\n  \"threads\": %d,\n  \"iterations\": %ld,\n",
           (unsigned long long)o->seed, core_threads(), r->iterations);
+  fprintf(f, "  \"processes\": %d,\n  \"shards\": %d,\n  \"bytes_sent_per_iteration\": %.1f,\n",
+          sh->size, sh->shards,
+          r->iterations > 0 ? (double)sh->bytes_sent / (double)r->iterations : 0.0);
   fprintf(f, "  \"train_examples\": %zu,\n  \"valid_examples\": %zu,\n  \"test_examples\": %zu,\n",
           td->train.n, td->valid.n, td->test.n);
   if (strcmp(o->method, "synrl") == 0) {
@@ -186,7 +190,9 @@ static int write_summary(const char *dir, const train_opts *o, const task_data *
   return 0;
 }
 
-int cli_train(int argc, char **argv) {
+int cli_train(int argc, char **argv) { return cli_train_ex(argc, argv, true); }
+
+int cli_train_ex(int argc, char **argv, bool data_parallel) {
   const char *prog = "synrl train";
   train_opts o;
   train_defaults(&o);
@@ -235,6 +241,9 @@ int cli_train(int argc, char **argv) {
        "stop when validation accuracy has not improved for N evaluations (0: off)"},
       {"seed", OPT_U64, &o.seed, 0, 0, NULL, "seed: fixes the whole run"},
       {"threads", OPT_INT, &o.threads, 0, 1024, NULL, "threads (0: all cores); results do not depend on it"},
+      {"shards", OPT_LONG, &o.shards, 0, 1 << 20, NULL,
+       "under mpirun: split each batch into S shards over the processes (0: one per process); "
+       "results do not depend on it"},
       {"out", OPT_STR, &o.out, 0, 0, NULL, "output directory (default runs/PRESET-METHOD-sSEED)"},
       {"quiet", OPT_FLAG, &o.quiet, 0, 0, NULL, "no progress line"},
   };
@@ -277,6 +286,18 @@ int cli_train(int argc, char **argv) {
     return 2;
   }
   core_set_threads(o.threads);
+  /* Under mpirun every process runs the same flags and seed, so all draw the
+   * same steps and keep the same weights; they exchange only partial losses.
+   * Rank 0 alone writes. */
+  core_shard shard;
+  if (data_parallel) {
+    if (cli_mpi_shard(&shard, o.shards, prog)) return 2;
+  } else {
+    memset(&shard, 0, sizeof shard);
+    shard.size = shard.shards = 1;
+  }
+  const bool writer = shard.rank == 0;
+  if (!writer) o.quiet = true;
 
   /* policy first: a bad file should fail before minutes of data loading */
   synrl_policy policy;
@@ -300,7 +321,7 @@ int cli_train(int argc, char **argv) {
     snprintf(outdir, sizeof outdir, "%s", o.out);
   else
     snprintf(outdir, sizeof outdir, "runs/%s-%s-s%llu", o.preset, o.method, (unsigned long long)o.seed);
-  if (make_dir(outdir)) {
+  if (writer && make_dir(outdir)) {
     fprintf(stderr, "%s: --out %s: cannot create directory: %s\n", prog, outdir, strerror(errno));
     task_free(&td);
     return 1;
@@ -308,7 +329,7 @@ int cli_train(int argc, char **argv) {
   /* summary.json marks a finished run: drop one left by an earlier run in
    * this directory, whose other files this run replaces */
   const char *outputs[] = {"summary.json", "metrics.csv", "net.bin", "policy.txt", "target.bin"};
-  for (size_t i = 0; i < sizeof outputs / sizeof *outputs; i++) {
+  for (size_t i = 0; writer && i < sizeof outputs / sizeof *outputs; i++) {
     char stale[4200];
     snprintf(stale, sizeof stale, "%s/%s", outdir, outputs[i]);
     unlink(stale);
@@ -339,6 +360,7 @@ int cli_train(int argc, char **argv) {
     sc.halve_at = o.halve_at;
     sc.seed = o.seed;
     sc.portable = o.portable;
+    sc.shard = &shard;
     sc.path = strcmp(o.path, "general") == 0   ? SYNRL_PATH_GENERAL
               : strcmp(o.path, "q8-ref") == 0  ? SYNRL_PATH_Q8_REF
               : strcmp(o.path, "q8-fast") == 0 ? SYNRL_PATH_Q8_FAST
@@ -373,7 +395,8 @@ int cli_train(int argc, char **argv) {
   rc_.patience = o.patience;
   rc_.seed = o.seed;
   rc_.acc = td.acc;
-  rc_.out_dir = outdir;
+  rc_.out_dir = writer ? outdir : NULL;
+  rc_.shard = &shard;
   progress_ctx pc = {.tty = isatty(2)};
   if (!o.quiet) {
     rc_.progress = on_progress;
@@ -388,6 +411,9 @@ int cli_train(int argc, char **argv) {
     fprintf(stderr, "synrl: %s, %s on %s (%zu train, %zu valid, %zu test), network %s, %zu params, %d threads\n",
             o.preset, o.method, o.task.task, td.train.n, td.valid.n, td.test.n, shape, net.n_params,
             core_threads());
+  if (!o.quiet && shard.size > 1)
+    fprintf(stderr, "synrl: data-parallel over %d processes, %d shards%s\n", shard.size, shard.shards,
+            strcmp(o.method, "synrl") ? " (gd: evaluation only; each process computes every gradient)" : "");
   run_result res;
   syn_status s = run_train(rule, &td.train, &td.valid, &td.test, &rc_, &res, &e);
   const char *path_used = st ? synrl_path_name(st->path_used) : "n/a";
@@ -400,7 +426,7 @@ int cli_train(int argc, char **argv) {
   if (s) {
     fprintf(stderr, "%s: %s\n", prog, e.msg);
     ret = 1;
-  } else {
+  } else if (writer) {
     char p[4200];
     snprintf(p, sizeof p, "%s/net.bin", outdir);
     if (nn_mlp_save(&net, p, &e)) {
@@ -425,7 +451,7 @@ int cli_train(int argc, char **argv) {
         ret = 1;
       }
     }
-    if (!ret && write_summary(outdir, &o, &td, &net, &res, path_used, st)) {
+    if (!ret && write_summary(outdir, &o, &td, &net, &res, path_used, st, &shard)) {
       fprintf(stderr, "%s: %s/summary.json: write failed\n", prog, outdir);
       ret = 1;
     }
@@ -442,7 +468,7 @@ int cli_train(int argc, char **argv) {
              td.has_target ? ",target.bin" : "");
     }
   }
-  if (ret) {
+  if (ret && writer) {
     /* a failed run leaves no metrics that look like a finished run's */
     char metrics_path[4200];
     snprintf(metrics_path, sizeof metrics_path, "%s/metrics.csv", outdir);

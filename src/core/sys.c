@@ -78,3 +78,27 @@ uint64_t core_fnv1a64(const void *data, size_t n, uint64_t h) {
   }
   return h;
 }
+
+/* ---- shards ---- */
+void core_shard_range(const core_shard *s, int rank, size_t n_chunks, size_t *lo, size_t *hi) {
+  if (!core_shard_active(s)) {
+    *lo = 0;
+    *hi = n_chunks;
+    return;
+  }
+  size_t S = (size_t)s->shards, P = (size_t)s->size, p = (size_t)rank;
+  size_t j0 = p * S / P, j1 = (p + 1) * S / P;
+  *lo = j0 * n_chunks / S;
+  *hi = j1 * n_chunks / S;
+}
+
+syn_status core_shard_sum(core_shard *s, double *parts, size_t n, double *sum, syn_err *e) {
+  if (core_shard_active(s)) {
+    syn_status st = s->gather(s->ctx, parts, n, e);
+    if (st) return st;
+  }
+  double t = 0.0;
+  for (size_t i = 0; i < n; i++) t += parts[i];
+  *sum = t;
+  return SYN_OK;
+}

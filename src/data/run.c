@@ -45,15 +45,40 @@ static syn_status draw_batch(const data_set *train, size_t bsz, rng_t *r, uint32
   return data_set_subset(bat, train, perm, bsz, e);
 }
 
-static void eval_sets(learn_rule *rule, nn_ws *ws, const data_set *train, const data_set *valid,
-                      nn_acc acc, run_progress *p) {
-  learn_rule_sync(rule);
-  nn_batch b = data_set_batch(train);
-  p->train_loss = nn_mlp_loss(rule->net, &b, ws, rule->loss, acc, &p->train_acc);
-  if (valid && valid->n) {
-    nn_batch v = data_set_batch(valid);
-    p->valid_loss = nn_mlp_loss(rule->net, &v, ws, rule->loss, acc, &p->valid_acc);
+/* Loss and accuracy on a data set; with an active shard each process
+ * computes its chunks and the sums are gathered, in the same order as alone. */
+static syn_status eval_set(const nn_mlp *net, const data_set *d, nn_ws *ws, nn_loss loss, nn_acc acc,
+                           core_shard *sh, double *loss_out, double *acc_out, syn_err *e) {
+  nn_batch b = data_set_batch(d);
+  if (!core_shard_active(sh)) {
+    *loss_out = nn_mlp_loss(net, &b, ws, loss, acc, acc_out);
+    return SYN_OK;
   }
+  size_t nc = nn_chunk_count(d->n), lo, hi;
+  core_shard_range(sh, sh->rank, nc, &lo, &hi);
+  double *part = core_alloc(2 * (nc ? nc : 1) * sizeof *part), *corr = part + (nc ? nc : 1);
+  if (!part) return syn_err_set(e, SYN_ERR_NOMEM, "out of memory");
+  nn_mlp_loss_chunks(net, &b, ws, loss, acc, lo, hi, part + lo, corr + lo);
+  double sl = 0.0, sc = 0.0;
+  syn_status s = core_shard_sum(sh, part, nc, &sl, e);
+  if (!s) s = core_shard_sum(sh, corr, nc, &sc, e);
+  core_free(part);
+  if (s) return s;
+  *loss_out = nn_loss_finish(loss, sl, d->n, net->widths[net->n_layers]);
+  *acc_out = sc / (double)d->n;
+  return SYN_OK;
+}
+
+static syn_status eval_sets(learn_rule *rule, nn_ws *ws, const data_set *train,
+                            const data_set *valid, const run_config *cfg, run_progress *p,
+                            syn_err *e) {
+  learn_rule_sync(rule);
+  syn_status s = eval_set(rule->net, train, ws, rule->loss, cfg->acc, cfg->shard, &p->train_loss,
+                          &p->train_acc, e);
+  if (!s && valid && valid->n)
+    s = eval_set(rule->net, valid, ws, rule->loss, cfg->acc, cfg->shard, &p->valid_loss,
+                 &p->valid_acc, e);
+  return s;
 }
 
 syn_status run_train(learn_rule *rule, const data_set *train, const data_set *valid,
@@ -118,7 +143,7 @@ syn_status run_train(learn_rule *rule, const data_set *train, const data_set *va
     double now = core_now();
     if (eval) {
       p.reward_rate = (double)pos / (double)steps;
-      eval_sets(rule, &ws, train, valid, cfg->acc, &p);
+      if ((s = eval_sets(rule, &ws, train, valid, cfg, &p, e))) goto done;
       pos = steps = 0;
       if (csv.f)
         fprintf(csv.f, "%ld,%.10g,%.6g,%.10g,%.6f,%.10g,%.6f,%.3f\n", it, p.batch_loss,
@@ -152,13 +177,24 @@ syn_status run_train(learn_rule *rule, const data_set *train, const data_set *va
   res->seconds = core_now() - t0;
   res->cpu_seconds = core_cpu_seconds() - c0;
   learn_rule_sync(rule);
-  if (cfg->iterations == 0) eval_sets(rule, &ws, train, valid, cfg->acc, &p);
+  if (cfg->iterations == 0 && (s = eval_sets(rule, &ws, train, valid, cfg, &p, e))) goto done;
   res->batch_loss = p.batch_loss;
   res->train_loss = p.train_loss;
   res->train_acc = p.train_acc;
   res->valid_loss = p.valid_loss;
   res->valid_acc = p.valid_acc;
-  if (test && test->n) run_evaluate(rule->net, test, rule->loss, cfg->acc, &res->test_loss, &res->test_acc);
+  if (test && test->n) {
+    if (!core_shard_active(cfg->shard)) {
+      run_evaluate(rule->net, test, rule->loss, cfg->acc, &res->test_loss, &res->test_acc);
+    } else {
+      nn_ws tws;
+      if ((s = nn_ws_create(&tws, rule->net, test->n, e))) goto done;
+      s = eval_set(rule->net, test, &tws, rule->loss, cfg->acc, cfg->shard, &res->test_loss,
+                   &res->test_acc, e);
+      nn_ws_destroy(&tws);
+      if (s) goto done;
+    }
+  }
   if (cfg->progress) {
     p.iter = res->iterations;
     p.elapsed = res->seconds;

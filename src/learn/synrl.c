@@ -319,7 +319,21 @@ void synrl_choose_actions(synrl_trainer *t) {
 static syn_status batch_loss(synrl_trainer *t, double *loss, syn_err *e) {
   if (t->path_used == SYNRL_PATH_GENERAL) {
     synrl_trainer_sync_params(t);
-    *loss = nn_mlp_loss(t->rule.net, t->batch, &t->ws, t->rule.loss, NN_ACC_SIGN, NULL);
+    core_shard *sh = t->cfg.shard;
+    if (!core_shard_active(sh)) {
+      *loss = nn_mlp_loss(t->rule.net, t->batch, &t->ws, t->rule.loss, NN_ACC_SIGN, NULL);
+      return SYN_OK;
+    }
+    size_t nc = nn_chunk_count(t->batch->n), lo, hi;
+    core_shard_range(sh, sh->rank, nc, &lo, &hi);
+    double *parts = core_alloc((nc ? nc : 1) * sizeof *parts), sum;
+    if (!parts) return syn_err_set(e, SYN_ERR_NOMEM, "out of memory");
+    nn_mlp_loss_chunks(t->rule.net, t->batch, &t->ws, t->rule.loss, NN_ACC_SIGN, lo, hi,
+                       parts + lo, NULL);
+    syn_status s = core_shard_sum(sh, parts, nc, &sum, e);
+    core_free(parts);
+    if (s) return s;
+    *loss = nn_loss_finish(t->rule.loss, sum, t->batch->n, t->rule.net->widths[t->rule.net->n_layers]);
     return SYN_OK;
   }
   return synrl_q8_loss(t, loss, e);

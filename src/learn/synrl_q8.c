@@ -134,7 +134,8 @@ syn_status synrl_q8_set_batch(synrl_trainer *t, syn_err *e) {
   fill_kd(t);
   const int out = q->out, in = b->in_dim;
   const double *w0 = t->base; /* layer 0 base weights, bias row first */
-  size_t nc = (b->n + Q8_CHUNK - 1) / Q8_CHUNK;
+  size_t nc = (b->n + Q8_CHUNK - 1) / Q8_CHUNK, c_lo, c_hi;
+  core_shard_range(t->cfg.shard, t->cfg.shard ? t->cfg.shard->rank : 0, nc, &c_lo, &c_hi);
   int fail = 0;
 #pragma omp parallel
   {
@@ -145,7 +146,7 @@ syn_status synrl_q8_set_batch(synrl_trainer *t, syn_err *e) {
       fail = 1;
     }
 #pragma omp for schedule(static)
-    for (size_t c = 0; c < nc; c++) {
+    for (size_t c = c_lo; c < c_hi; c++) {
       if (!pd || !tmp) continue;
       size_t r0 = c * Q8_CHUNK, r1 = r0 + Q8_CHUNK < b->n ? r0 + Q8_CHUNK : b->n, rows = r1 - r0;
       for (size_t r = 0; r < rows; r++) memcpy(tmp + r * out, w0, (size_t)out * sizeof(double));
@@ -419,7 +420,9 @@ syn_status synrl_q8_loss(synrl_trainer *t, double *loss, syn_err *e) {
     w[i] = t->base[i] + t->unit * (double)t->steps[i];
   if (!fast) fill_kd(t);
   const double cc = t->unit / 255.0;
-  size_t nc = (b->n + Q8_CHUNK - 1) / Q8_CHUNK;
+  size_t nc = (b->n + Q8_CHUNK - 1) / Q8_CHUNK, c_lo, c_hi;
+  core_shard *sh = t->cfg.shard;
+  core_shard_range(sh, sh ? sh->rank : 0, nc, &c_lo, &c_hi);
   double part_stack[256];
   double *parts = nc <= 256 ? part_stack : core_alloc(nc * sizeof(double));
   if (!parts) return syn_err_set(e, SYN_ERR_NOMEM, "out of memory (8-bit path)");
@@ -439,7 +442,7 @@ syn_status synrl_q8_loss(synrl_trainer *t, double *loss, syn_err *e) {
       }
     }
 #pragma omp for schedule(static)
-    for (size_t c = 0; c < nc; c++) {
+    for (size_t c = c_lo; c < c_hi; c++) {
       size_t r0 = c * Q8_CHUNK, r1 = r0 + Q8_CHUNK < b->n ? r0 + Q8_CHUNK : b->n;
       if (fast) {
         size_t blk0 = r0 / 16, blk1 = (r1 + 15) / 16;
@@ -456,8 +459,9 @@ syn_status synrl_q8_loss(synrl_trainer *t, double *loss, syn_err *e) {
     }
   }
   double s = 0.0;
-  for (size_t c = 0; c < nc; c++) s += parts[c];
+  syn_status st = core_shard_sum(sh, parts, nc, &s, e);
   if (parts != part_stack) core_free(parts);
+  if (st) return st;
   *loss = nn_loss_finish(t->rule.loss, s, b->n, q->k);
   return SYN_OK;
 }

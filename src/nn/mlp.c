@@ -286,35 +286,40 @@ size_t nn_acc_count(nn_acc kind, const nn_batch *b, const double *out, int k, si
 
 static size_t n_chunks(size_t n) { return (n + NN_CHUNK - 1) / NN_CHUNK; }
 
+size_t nn_chunk_count(size_t n) { return n_chunks(n); }
+
+void nn_mlp_loss_chunks(const nn_mlp *m, const nn_batch *b, nn_ws *ws, nn_loss kind,
+                        nn_acc acc_kind, size_t c_lo, size_t c_hi, double *part, double *corr) {
+  int k = m->widths[m->n_layers];
+  const double *out = ws->h[m->n_layers - 1];
+#pragma omp parallel for schedule(static) if (c_hi - c_lo > 1)
+  for (size_t c = c_lo; c < c_hi; c++) {
+    size_t r0 = c * NN_CHUNK, r1 = r0 + NN_CHUNK < b->n ? r0 + NN_CHUNK : b->n;
+    nn_mlp_forward_rows(m, b, ws, 0, r0, r1);
+    part[c - c_lo] = nn_loss_partial(kind, b, out, k, r0, r1);
+    if (corr) corr[c - c_lo] = (double)nn_acc_count(acc_kind, b, out, k, r0, r1);
+  }
+}
+
 double nn_mlp_loss(const nn_mlp *m, const nn_batch *b, nn_ws *ws, nn_loss kind, nn_acc acc_kind,
                    double *acc) {
   size_t nc = n_chunks(b->n);
   int k = m->widths[m->n_layers];
-  double part_stack[64];
-  size_t corr_stack[64];
+  double part_stack[64], corr_stack[64];
   double *part = nc <= 64 ? part_stack : core_alloc(nc * sizeof *part);
-  size_t *corr = nc <= 64 ? corr_stack : core_alloc(nc * sizeof *corr);
-  const double *out = ws->h[m->n_layers - 1];
-  const bool serial = !part || !corr; /* out of memory: the same sums, one chunk at a time */
-  double s = 0.0;
-  size_t correct = 0;
-#pragma omp parallel for schedule(static) if (nc > 1 && !serial)
-  for (size_t c = 0; c < nc; c++) {
-    size_t r0 = c * NN_CHUNK, r1 = r0 + NN_CHUNK < b->n ? r0 + NN_CHUNK : b->n;
-    nn_mlp_forward_rows(m, b, ws, 0, r0, r1);
-    double pc = nn_loss_partial(kind, b, out, k, r0, r1);
-    size_t cc = acc ? nn_acc_count(acc_kind, b, out, k, r0, r1) : 0;
-    if (serial) {
-      s += pc;
-      correct += cc;
-    } else {
-      part[c] = pc;
-      corr[c] = cc;
+  double *corr = nc <= 64 ? corr_stack : core_alloc(nc * sizeof *corr);
+  double s = 0.0, correct = 0.0;
+  if (part && corr) {
+    nn_mlp_loss_chunks(m, b, ws, kind, acc_kind, 0, nc, part, acc ? corr : NULL);
+    for (size_t c = 0; c < nc; c++) s += part[c], correct += acc ? corr[c] : 0.0;
+  } else { /* out of memory: the same sums, one chunk at a time */
+    for (size_t c = 0; c < nc; c++) {
+      double p1, c1 = 0.0;
+      nn_mlp_loss_chunks(m, b, ws, kind, acc_kind, c, c + 1, &p1, acc ? &c1 : NULL);
+      s += p1, correct += c1;
     }
   }
-  if (!serial)
-    for (size_t c = 0; c < nc; c++) s += part[c], correct += corr[c];
-  if (acc) *acc = (double)correct / (double)b->n;
+  if (acc) *acc = correct / (double)b->n;
   if (part != part_stack) core_free(part);
   if (corr != corr_stack) core_free(corr);
   return nn_loss_finish(kind, s, b->n, k);
