@@ -77,6 +77,8 @@ typedef struct nn_ws {
   double *grad;                 /* n_params */
   double *grad_part;            /* one n_params gradient per NN_CHUNK rows, summed in order */
   double *loss_part;            /* one partial loss per chunk */
+  double *xbuf;                 /* per thread: one chunk of 8-bit inputs as doubles */
+  int n_xbuf;
 } nn_ws;
 
 syn_status nn_ws_create(nn_ws *ws, const nn_mlp *m, size_t n_max, syn_err *e);

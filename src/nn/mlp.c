@@ -2,6 +2,7 @@
 #include "core/fileio.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -174,6 +175,9 @@ syn_status nn_ws_create(nn_ws *ws, const nn_mlp *m, size_t n_max, syn_err *e) {
   ws->grad_part = core_alloc((nc ? nc : 1) * m->n_params * sizeof(double));
   ws->loss_part = core_alloc((nc ? nc : 1) * sizeof(double));
   if (!ws->grad || !ws->grad_part || !ws->loss_part) goto fail;
+  ws->n_xbuf = omp_get_max_threads();
+  ws->xbuf = core_alloc((size_t)ws->n_xbuf * NN_CHUNK * (size_t)m->widths[0] * sizeof(double));
+  if (!ws->xbuf) goto fail;
   return SYN_OK;
 fail:
   nn_ws_destroy(ws);
@@ -189,6 +193,7 @@ void nn_ws_destroy(nn_ws *ws) {
   core_free(ws->grad);
   core_free(ws->grad_part);
   core_free(ws->loss_part);
+  core_free(ws->xbuf);
   memset(ws, 0, sizeof *ws);
 }
 
@@ -210,18 +215,40 @@ void nn_act_apply(nn_act a, const double *z, double *h, size_t n) {
   }
 }
 
-void nn_mlp_forward_rows(const nn_mlp *m, const nn_batch *b, nn_ws *ws, int from, size_t r0,
-                         size_t r1) {
+/* The first layer's inputs for rows [r0, r1). With 8-bit inputs a chunk is
+ * expanded into this thread's buffer: the same doubles (x == x_u8 / 255.0 by
+ * the batch's contract), so the same results, but the batch is read from
+ * memory as bytes, an eighth of the traffic that bounds a full-batch epoch. */
+static const double *chunk_inputs(const nn_mlp *m, const nn_batch *b, nn_ws *ws, size_t r0,
+                                  size_t r1) {
+  int in = m->widths[0], tid = omp_get_thread_num();
+  if (!b->x_u8 || !ws->xbuf || r1 - r0 > NN_CHUNK || tid >= ws->n_xbuf)
+    return b->x + r0 * (size_t)in;
+  double *dst = ws->xbuf + (size_t)tid * NN_CHUNK * in;
+  const uint8_t *src = b->x_u8 + r0 * (size_t)in;
+  double lut[256]; /* a table, not a division per input */
+  for (int v = 0; v < 256; v++) lut[v] = (double)v / 255.0;
+  for (size_t i = 0; i < (r1 - r0) * (size_t)in; i++) dst[i] = lut[src[i]];
+  return dst;
+}
+
+static void forward_rows_x(const nn_mlp *m, const double *x0, nn_ws *ws, int from, size_t r0,
+                           size_t r1) {
   size_t rows = r1 - r0;
   for (int l = from; l < m->n_layers; l++) {
     int in = m->widths[l], out = m->widths[l + 1];
-    const double *x = l == 0 ? b->x + r0 * (size_t)in : ws->h[l - 1] + r0 * (size_t)in;
+    const double *x = l == 0 ? x0 : ws->h[l - 1] + r0 * (size_t)in;
     double *z = ws->z[l] + r0 * (size_t)out;
     const double *w = m->w[l];
     for (size_t r = 0; r < rows; r++) memcpy(z + r * out, w, (size_t)out * sizeof *z);
     blas_dgemm(false, false, (int)rows, out, in, 1.0, x, in, w + out, out, 1.0, z, out);
     nn_act_apply(m->act[l], z, ws->h[l] + r0 * (size_t)out, rows * (size_t)out);
   }
+}
+
+void nn_mlp_forward_rows(const nn_mlp *m, const nn_batch *b, nn_ws *ws, int from, size_t r0,
+                         size_t r1) {
+  forward_rows_x(m, from == 0 ? chunk_inputs(m, b, ws, r0, r1) : NULL, ws, from, r0, r1);
 }
 
 /* ---- losses ---- */
@@ -353,7 +380,8 @@ double nn_mlp_grad(const nn_mlp *m, const nn_batch *b, nn_ws *ws, nn_loss kind) 
 #pragma omp parallel for schedule(static)
   for (size_t c = 0; c < nc; c++) {
     size_t r0 = c * NN_CHUNK, r1 = r0 + NN_CHUNK < n ? r0 + NN_CHUNK : n, rows = r1 - r0;
-    nn_mlp_forward_rows(m, b, ws, 0, r0, r1);
+    const double *x0 = chunk_inputs(m, b, ws, r0, r1);
+    forward_rows_x(m, x0, ws, 0, r0, r1);
     const double *out = ws->h[L - 1];
     ws->loss_part[c] = nn_loss_partial(kind, b, out, k, r0, r1);
     double *dout = ws->delta[L - 1];
@@ -391,7 +419,7 @@ double nn_mlp_grad(const nn_mlp *m, const nn_batch *b, nn_ws *ws, nn_loss kind) 
       for (int j = 0; j < o; j++) g[j] = 0.0;
       for (size_t r = 0; r < rows; r++)
         for (int j = 0; j < o; j++) g[j] += d[r * o + j];
-      const double *x = l == 0 ? b->x + r0 * (size_t)in : ws->h[l - 1] + r0 * (size_t)in;
+      const double *x = l == 0 ? x0 : ws->h[l - 1] + r0 * (size_t)in;
       blas_dgemm(true, false, in, o, (int)rows, 1.0, x, in, d, o, 0.0, g + o, o);
     }
   }
