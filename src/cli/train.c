@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -457,6 +458,18 @@ int cli_train(int argc, char **argv) {
     snprintf(stale, sizeof stale, "%s/%s", outdir, outputs[i]);
     unlink(stale);
   }
+  /* and the temporary files of a run that was killed while writing */
+  DIR *dh = opendir(outdir);
+  for (struct dirent *de; dh && (de = readdir(dh));)
+    for (size_t i = 0; i < sizeof outputs / sizeof *outputs; i++) {
+      size_t n = strlen(outputs[i]);
+      if (strncmp(de->d_name, outputs[i], n) == 0 && strncmp(de->d_name + n, ".tmp", 4) == 0) {
+        char stale[4400];
+        snprintf(stale, sizeof stale, "%s/%s", outdir, de->d_name);
+        unlink(stale);
+      }
+    }
+  if (dh) closedir(dh);
 
   nn_mlp net;
   if (nn_mlp_create(&net, td.n_layers, td.widths, td.act, &e)) {
