@@ -1,3 +1,4 @@
+#define _POSIX_C_SOURCE 200809L /* strtok_r */
 /* Synaptic-level reinforcement learning (Bhargava, Rezaei, Lankarany 2022),
  * as the authors' code defines it (reference/synrl-authors-code.md). */
 #include "synrl/learn.h"
