@@ -422,6 +422,44 @@ static void test_resume_gd(void **st) {
   check_case(&c);
 }
 
+/* A rule without save/load (the trainers other branches add, until they
+ * have them) trains as before: no checkpoint, an interruption is an error,
+ * a resume is refused. */
+static void test_rule_without_checkpoints(void **st) {
+  (void)st;
+  data_set train;
+  tu_make_images(&train, 40, 6, 3, 4);
+  case_spec c = {"nockpt", R_GD, SYNRL_PATH_AUTO, false, false, 4, 10, 2, 20, 0, 0};
+  one_run r;
+  make_run(&r, &c, &train);
+  r.rule->save = NULL;
+  r.rule->load = NULL;
+  char ck[4096];
+  tu_path(ck, sizeof ck, "nockpt.bin");
+  run_config rc;
+  run_config_default(&rc);
+  rc.iterations = 20;
+  rc.batch_size = 10;
+  rc.acc = NN_ACC_ARGMAX;
+  rc.ckpt_path = ck;
+  rc.ckpt_every = 1;
+  run_result res;
+  syn_err e = {0};
+  assert_int_equal(run_train(r.rule, &train, NULL, NULL, &rc, &res, &e), SYN_OK);
+  assert_int_equal(res.iterations, 20);
+  assert_int_equal(res.checkpoints, 0);
+  assert_int_equal(tu_file_size(ck), -1);
+  volatile sig_atomic_t flag = 1;
+  rc.stop = &flag;
+  assert_int_equal(run_train(r.rule, &train, NULL, NULL, &rc, &res, &e), SYN_ERR_ABORTED);
+  assert_contains(e.msg, "cannot be checkpointed");
+  rc.stop = NULL;
+  rc.resume_path = ck;
+  assert_int_equal(run_train(r.rule, &train, NULL, NULL, &rc, &res, &e), SYN_ERR_UNSUPPORTED);
+  free_run(&r);
+  data_set_free(&train);
+}
+
 int main(void) {
   blas_init();
   const struct CMUnitTest tests[] = {
@@ -435,6 +473,7 @@ int main(void) {
       cmocka_unit_test(test_resume_synrl_q8_portable),
       cmocka_unit_test(test_resume_synrl_q8_ref_fullbatch),
       cmocka_unit_test(test_resume_gd),
+      cmocka_unit_test(test_rule_without_checkpoints),
   };
   return cmocka_run_group_tests(tests, NULL, tu_teardown_tmp);
 }

@@ -554,6 +554,9 @@ int cli_train(int argc, char **argv) {
     fprintf(stderr, "synrl: %s, %s on %s (%zu train, %zu valid, %zu test), network %s, %zu params, %d threads\n",
             o.preset, o.method, o.task.task, td.train.n, td.valid.n, td.test.n, shape, net.n_params,
             core_threads());
+  if (!o.quiet && (!rule->save || !rule->load))
+    fprintf(stderr, "synrl: note: rule %s has no checkpoint support: an interrupted run cannot resume\n",
+            rule->name);
   run_result res;
   struct sigaction sa, old_int, old_term;
   memset(&sa, 0, sizeof sa);

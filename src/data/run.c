@@ -139,7 +139,8 @@ syn_status run_checkpoint_check(const char *path, const char *config, syn_err *e
   return s;
 }
 
-static syn_status save_checkpoint(learn_rule *rule, const run_config *cfg, const loop_state *ls,
+static syn_status save_checkpoint(learn_rule *rule, const run_config *cfg, const char *path,
+                                  const loop_state *ls,
                                   const uint32_t *batch_idx, size_t batch_n, const text_buf *metrics,
                                   run_result *res, syn_err *e) {
   double t0 = core_now();
@@ -176,7 +177,7 @@ static syn_status save_checkpoint(learn_rule *rule, const run_config *cfg, const
   ckpt_put_f64s(&w, rule->net->params, rule->net->n_params);
   ckpt_end(&w);
   syn_status s = rule->save(rule, &w, e);
-  if (!s) s = ckpt_writer_save(&w, cfg->ckpt_path, e);
+  if (!s) s = ckpt_writer_save(&w, path, e);
   if (!s) {
     res->checkpoints++;
     res->ckpt_bytes = w.len + 4;
@@ -271,9 +272,11 @@ syn_status run_train(learn_rule *rule, const data_set *train, const data_set *va
   if (cfg->eval_every < 1) return syn_err_set(e, SYN_ERR_ARG, "eval interval must be >= 1");
   if (cfg->batch_every < 1) return syn_err_set(e, SYN_ERR_ARG, "batch interval must be >= 1");
   if (train->n == 0) return syn_err_set(e, SYN_ERR_ARG, "empty training set");
-  const bool want_ckpt = cfg->ckpt_path || cfg->resume_path;
-  if (want_ckpt && (!rule->save || !rule->load))
+  /* a rule without save/load trains as before, without checkpoints */
+  const bool can_ckpt = rule->save && rule->load;
+  if (cfg->resume_path && !can_ckpt)
     return syn_err_set(e, SYN_ERR_UNSUPPORTED, "rule %s cannot be checkpointed", rule->name);
+  const char *ckpt_path = can_ckpt ? cfg->ckpt_path : NULL;
   if (cfg->ckpt_every < 0 || cfg->ckpt_every_s < 0)
     return syn_err_set(e, SYN_ERR_ARG, "checkpoint interval must be >= 0");
   const bool mini = cfg->batch_size > 0 && cfg->batch_size < train->n;
@@ -377,16 +380,18 @@ syn_status run_train(learn_rule *rule, const data_set *train, const data_set *va
       last_report = now;
     }
     bool stop = cfg->stop && *cfg->stop;
-    if (it < cfg->iterations && (stop || (cfg->ckpt_path && ((cfg->ckpt_every > 0 && it % cfg->ckpt_every == 0) ||
-                                                             (cfg->ckpt_every_s > 0 && now - last_ckpt >= cfg->ckpt_every_s))))) {
-      if (!cfg->ckpt_path) {
-        s = syn_err_set(e, SYN_ERR_ABORTED, "interrupted at iteration %ld (no checkpoint file)", it);
+    if (it < cfg->iterations &&
+        (stop || (ckpt_path && ((cfg->ckpt_every > 0 && it % cfg->ckpt_every == 0) ||
+                                (cfg->ckpt_every_s > 0 && now - last_ckpt >= cfg->ckpt_every_s))))) {
+      if (!ckpt_path) {
+        s = syn_err_set(e, SYN_ERR_ABORTED, "interrupted at iteration %ld; %s", it,
+                        can_ckpt ? "no checkpoint file given" : "this rule cannot be checkpointed");
         goto done;
       }
       ls.it = it;
       ls.elapsed = now - t0;
       ls.cpu = core_cpu_seconds() - c0;
-      if ((s = save_checkpoint(rule, cfg, &ls, perm, mini ? cfg->batch_size : 0, &metrics, res, e)))
+      if ((s = save_checkpoint(rule, cfg, ckpt_path, &ls, perm, mini ? cfg->batch_size : 0, &metrics, res, e)))
         goto done;
       last_ckpt = core_now();
       if (stop) {
