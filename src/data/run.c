@@ -236,7 +236,8 @@ static syn_status load_checkpoint(learn_rule *rule, const data_set *train, const
   ls->elapsed = ckpt_get_f64(&s);
   ls->cpu = ckpt_get_f64(&s);
   if ((st = ckpt_sec_done(&s, e))) goto out;
-  if (ls->pos < 0 || ls->steps < 0 || ls->pos > ls->steps || ls->since_best < 0 ||
+  if (ls->pos < 0 || ls->steps < 0 || ls->pos > ls->steps || ls->steps > ls->it ||
+      ls->since_best < 0 || ls->since_best > ls->it ||
       ls->best_iter < 0 || ls->best_iter > ls->it || !(ls->brng.s[0] | ls->brng.s[1] | ls->brng.s[2] | ls->brng.s[3])) {
     st = ckpt_sec_fail(&s, e, "loop state out of range");
     goto out;

@@ -479,7 +479,9 @@ static syn_status synrl_load(learn_rule *r, const ckpt_file *f, syn_err *e) {
   int64_t iter = ckpt_get_i64(&s), n_pos = ckpt_get_i64(&s);
   uint64_t draw_key = ckpt_get_u64(&s);
   if (s.err) return ckpt_sec_fail(&s, e, "truncated");
+  /* iterations are at most 2e9 (the CLI's limit for a step counter) */
   if (!(unit > 0 && isfinite(unit)) || r2 > 2 || r1 > 2 || have_loss != 1 || iter < 0 ||
+      iter > ((int64_t)1 << 40) ||
       n_pos < 0 || n_pos > iter || draw_key != t->draw_key)
     return ckpt_sec_fail(&s, e, "state out of range");
   /* each array must be there in full before anything is overwritten */
