@@ -213,6 +213,8 @@ ls "$dir" | grep -q '\.tmp' && fail "checkpoint path is a directory: temporary f
 RUNAS=()
 if [ "$(id -u)" = 0 ]; then
   command -v setpriv >/dev/null && RUNAS=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+  # nobody must be able to reach the binary (not so under a private home)
+  [ ${#RUNAS[@]} -gt 0 ] && ! "${RUNAS[@]}" "$BIN" --version >/dev/null 2>&1 && RUNAS=()
 fi
 if [ "$(id -u)" != 0 ] || [ ${#RUNAS[@]} -gt 0 ]; then
   dir="$T/ro"
@@ -244,7 +246,7 @@ if [ "$(id -u)" != 0 ] || [ ${#RUNAS[@]} -gt 0 ]; then
     wait $pid
   fi
 else
-  echo "skip: unwritable directory (root without setpriv)"
+  echo "skip: unwritable directory (root, and user nobody cannot run $BIN)"
 fi
 
 # ---------------- resuming what does not fit ----------------
