@@ -398,7 +398,7 @@ static void check_case(const case_spec *c) {
 
 static void test_resume_synrl_general(void **st) {
   (void)st;
-  case_spec c = {"general", R_SYNRL, SYNRL_PATH_GENERAL, false, true, 8, 50, 6, 90, 40, 0};
+  case_spec c = {"general", R_SYNRL, SYNRL_PATH_GENERAL, false, true, 8, 50, 6, 90, 25, 0}; /* halving before both stops */
   check_case(&c);
 }
 static void test_resume_synrl_q8_fast(void **st) {
@@ -408,7 +408,7 @@ static void test_resume_synrl_q8_fast(void **st) {
 }
 static void test_resume_synrl_q8_portable(void **st) {
   (void)st;
-  case_spec c = {"q8port", R_SYNRL, SYNRL_PATH_Q8_FAST, true, false, 8, 50, 6, 90, 40, 0};
+  case_spec c = {"q8port", R_SYNRL, SYNRL_PATH_Q8_FAST, true, false, 8, 50, 6, 90, 32, 0}; /* between them */
   check_case(&c);
 }
 static void test_resume_synrl_q8_ref_fullbatch(void **st) {
