@@ -5,6 +5,7 @@
 #    general path (2D task) and, where Fashion-MNIST is installed, the 8-bit
 #    path; for any --shards;
 #  - a killed rank makes the job fail, with a message, instead of hanging;
+#  - a killed 2-process run resumes from rank 0's checkpoint;
 #  - bad --shards and bad grid files get one-line errors;
 #  - a sweep gives the same cells with one process and with two.
 # Without MPI in the build or without mpirun, only the parts that need
@@ -50,7 +51,8 @@ run2d=(train --iterations 300 --eval-every 100 --points 1900 --valid-points 600 
 if [ $have_mpi = 1 ]; then
   "${MPIRUN[@]}" -n 2 "$BIN" "${run2d[@]}" --out "$T/two" > /dev/null || fail "mpirun -n 2 failed"
   same "$T/one" "$T/two"
-  "${MPIRUN[@]}" -n 2 "$BIN" "${run2d[@]}" --shards 6 --out "$T/two6" > /dev/null || fail "mpirun -n 2 --shards 6 failed"
+  "${MPIRUN[@]}" -n 2 "$BIN" "${run2d[@]}" --shards 6 --out "$T/two6" > /dev/null 2> "$T/two6.err" ||
+    fail "mpirun -n 2 --shards 6 failed: $(grep -v '^--' "$T/two6.err" | head -5)"
   same "$T/one" "$T/two6"
   "${MPIRUN[@]}" -n 1 "$BIN" "${run2d[@]}" --out "$T/mpi1" > /dev/null || fail "mpirun -n 1 failed"
   same "$T/one" "$T/mpi1"
@@ -65,6 +67,24 @@ if [ $have_mpi = 1 ]; then
     same "$T/img1" "$T/img2"
   else
     echo "note: no Fashion-MNIST: the 8-bit path is not compared" >&2
+  fi
+
+  # a 2-process run killed after a checkpoint and resumed by 2 processes ends
+  # as the single-process run does (rank 0 writes, every rank reads)
+  checks=$((checks + 1))
+  ck=(train --iterations 3000 --eval-every 100 --points 1900 --threads 1 --quiet --checkpoint-every 200)
+  "$BIN" "${ck[@]}" --out "$T/ck1" > /dev/null || fail "single-process checkpointed run failed"
+  "${MPIRUN[@]}" -n 2 "$BIN" "${ck[@]}" --out "$T/ck2" > /dev/null 2>&1 &
+  job=$!
+  for _ in $(seq 1 300); do [ -f "$T/ck2/checkpoint.bin" ] && break; sleep 0.1; done
+  pkill -9 -f -- "--out $T/ck2" ; wait $job 2> /dev/null
+  if [ -f "$T/ck2/summary.json" ]; then
+    echo "note: the 2-process run finished before it could be killed" >&2
+  elif [ -f "$T/ck2/checkpoint.bin" ]; then
+    "${MPIRUN[@]}" -n 2 "$BIN" "${ck[@]}" --out "$T/ck2" --resume "$T/ck2" > /dev/null || fail "mpirun --resume failed"
+    same "$T/ck1" "$T/ck2"
+  else
+    fail "the 2-process run wrote no checkpoint"
   fi
 
   # bad --shards: the number of processes must divide it

@@ -4,6 +4,8 @@
 
 #include "synrl/learn.h"
 
+#include <signal.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -89,6 +91,18 @@ typedef struct run_config {
   run_progress_fn progress;
   void *progress_user;
   double progress_every_s;
+  /* Checkpoints (docs/formats.md): the whole state of the run -- the rule's
+   * (learn_rule save/load), the weights, the minibatch and its random
+   * stream, counters, early-stopping state, metrics so far -- written
+   * atomically so that a resumed run ends bit-identical to an uninterrupted
+   * one. */
+  const char *ckpt_path;     /* written here (NULL: never) */
+  long ckpt_every;           /* after every this many iterations (0: not by count) */
+  double ckpt_every_s;       /* ... or once this many seconds passed since the last (0: not by time) */
+  const char *ckpt_config;   /* settings that fix the run, "name=value" lines: stored, and a
+                                checkpoint with other settings is refused on resume (NULL: none) */
+  const char *resume_path;   /* continue from this checkpoint (NULL: start afresh) */
+  const volatile sig_atomic_t *stop; /* when it becomes non-zero (a signal): checkpoint, return */
 } run_config;
 
 typedef struct run_result {
@@ -99,11 +113,19 @@ typedef struct run_result {
   double cpu_seconds;  /* CPU time of the training loop, all threads */
   bool aborted, stopped_early;
   long best_iter;
+  bool interrupted;    /* stopped by cfg->stop; a checkpoint was written */
+  long resumed_at;     /* iterations the checkpoint resumed from had done (0: none) */
+  long checkpoints;    /* checkpoints written by this process */
+  double ckpt_seconds; /* wall time spent writing them */
+  size_t ckpt_bytes;   /* size of the last one */
 } run_result;
 
 void run_config_default(run_config *c);
 syn_status run_train(learn_rule *rule, const data_set *train, const data_set *valid,
                      const data_set *test, const run_config *cfg, run_result *res, syn_err *e);
+/* Whether the checkpoint at path was written with these settings (the
+ * ckpt_config text); a one-line error naming the first that differs if not. */
+syn_status run_checkpoint_check(const char *path, const char *config, syn_err *e);
 /* Loss and accuracy of a network on a data set. */
 void run_evaluate(const nn_mlp *net, const data_set *d, nn_loss loss, nn_acc acc, double *loss_out,
                   double *acc_out);

@@ -4,6 +4,7 @@
 #define SYNRL_LEARN_H
 
 #include "synrl/nn.h"
+#include "synrl/ckpt.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -26,6 +27,12 @@ struct learn_rule {
   /* Optional: makes net->params current (rules that keep weights elsewhere). */
   void (*sync)(learn_rule *r);
   void (*destroy)(learn_rule *r);
+  /* Optional: the rule's whole state as checkpoint sections named after the
+   * rule ("NAME.*"), and back. A rule without them cannot be checkpointed.
+   * load runs on a freshly created rule of the same configuration, before
+   * its first set_batch; it refuses a state that does not fit. */
+  syn_status (*save)(learn_rule *r, ckpt_writer *w, syn_err *e);
+  syn_status (*load)(learn_rule *r, const ckpt_file *f, syn_err *e);
 };
 
 static inline void learn_rule_sync(learn_rule *r) {

@@ -49,5 +49,7 @@ int task_opts_specs(task_opts *t, opt_spec *specs, int n);
 /* Loads or makes the data and works out the network shape; prints errors. */
 int task_prepare(const char *prog, const task_opts *t, uint64_t seed, task_data *d);
 void task_free(task_data *d);
+/* "16,8" -> widths {16, 8}, n = 2; "" or "0": none. Prints an error, returns 2 if bad. */
+int task_parse_hidden(const char *prog, const char *s, int *widths, int *n);
 
 #endif

@@ -68,14 +68,14 @@ static int find_idx(const char *dir, const char *stem, char *out, size_t n) {
   return f ? 0 : -1;
 }
 
-static int parse_hidden(const char *prog, const char *s, int *widths, int *n) {
+int task_parse_hidden(const char *prog, const char *s, int *widths, int *n) {
   *n = 0;
   if (!*s || strcmp(s, "0") == 0 || strcmp(s, "none") == 0) return 0;
   const char *p = s;
   while (*p) {
     char *end;
     long w = strtol(p, &end, 10);
-    if (end == p || w < 1 || w > 100000 || (*end && *end != ',')) {
+    if (end == p || w < 1 || w > 100000 || (*end && (*end != ',' || !end[1]))) {
       fprintf(stderr, "%s: --hidden: '%s' is not a comma-separated list of widths in [1, 100000]\n",
               prog, s);
       return 2;
@@ -95,7 +95,7 @@ int task_prepare(const char *prog, const task_opts *t, uint64_t seed, task_data 
   syn_err e = {0};
   bool images = strcmp(t->task, "images") == 0;
   int hidden[NN_MAX_LAYERS], nh;
-  if (parse_hidden(prog, t->hidden, hidden, &nh)) return 2;
+  if (task_parse_hidden(prog, t->hidden, hidden, &nh)) return 2;
   if (images) {
     char ip[4096], lp[4096];
     const char *stem_i = "train-images-idx3-ubyte", *stem_l = "train-labels-idx1-ubyte";

@@ -1,3 +1,4 @@
+#define _POSIX_C_SOURCE 200809L
 #include "cli/cli.h"
 #include "cli/mpi.h"
 #include "learn/synrl_q8.h"
@@ -8,14 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct train_opts {
   task_opts task;
-  const char *preset, *method, *policy, *policy_mode, *out, *path;
-  long iterations, batch, batch_every, eval_every, halve_at, abort_after, patience, shards;
-  double epsilon, alpha_s, alpha_q, gamma, lr, abort_below;
+  const char *preset, *method, *policy, *policy_mode, *out, *path, *resume;
+  long iterations, batch, batch_every, eval_every, halve_at, abort_after, patience, shards, ckpt_every;
+  double epsilon, alpha_s, alpha_q, gamma, lr, abort_below, ckpt_secs;
   int bias_step, threads;
   uint64_t seed;
   bool quiet, portable;
@@ -39,6 +41,7 @@ static void train_defaults(train_opts *o) {
   o->lr = 0.1;
   o->bias_step = 1;
   o->seed = 1;
+  o->ckpt_secs = 60;
 }
 
 /* Presets: the paper's settings (reference/synrl-authors-code.md). Flags given
@@ -190,6 +193,117 @@ static int write_summary(const char *dir, const train_opts *o, const task_data *
   return 0;
 }
 
+/* SIGINT/SIGTERM: the training loop polls this flag, writes a checkpoint and
+ * returns. A signal handler can only reach a static object. */
+static volatile sig_atomic_t g_stop_signal;
+
+static void on_stop_signal(int sig) { g_stop_signal = sig; }
+
+/* Options that do not change the results: left out of a checkpoint's settings. */
+static bool result_neutral(const char *name) {
+  static const char *const names[] = {"threads", "quiet", "out", "checkpoint-every",
+                                      "checkpoint-secs", "resume"};
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+    if (strcmp(name, names[i]) == 0) return true;
+  return false;
+}
+
+/* The settings that fix a run, one "name=value" line each: every option
+ * (defaults included) except the neutral ones, and checksums of the starting
+ * policy and of the data, so that a checkpoint is resumed only by the run
+ * that wrote it. */
+static char *config_text(const opt_spec *specs, const synrl_policy *policy, const task_data *td) {
+  size_t cap = 8192, len = 0;
+  char *t = malloc(cap);
+  if (!t) return NULL;
+  t[0] = 0;
+#define ADD(...)                                                           \
+  do {                                                                     \
+    int n_ = snprintf(t + len, cap - len, __VA_ARGS__);                    \
+    if (n_ < 0 || (size_t)n_ >= cap - len) {                               \
+      free(t);                                                             \
+      return NULL;                                                         \
+    }                                                                      \
+    len += (size_t)n_;                                                     \
+  } while (0)
+  ADD("synrl_version=%s\n", SYNRL_VERSION);
+  for (const opt_spec *sp = specs; sp->name; sp++) {
+    if (result_neutral(sp->name)) continue;
+    switch (sp->kind) {
+      case OPT_INT: ADD("%s=%d\n", sp->name, *(int *)sp->ptr); break;
+      case OPT_LONG: ADD("%s=%ld\n", sp->name, *(long *)sp->ptr); break;
+      case OPT_U64: ADD("%s=%llu\n", sp->name, (unsigned long long)*(uint64_t *)sp->ptr); break;
+      case OPT_DOUBLE: ADD("%s=%.17g\n", sp->name, *(double *)sp->ptr); break;
+      case OPT_STR:
+      case OPT_CHOICE: {
+        const char *v = *(const char **)sp->ptr;
+        /* one line per setting: control characters would break the format */
+        ADD("%s=", sp->name);
+        for (const char *c = v ? v : "(none)"; *c && len + 2 < cap; c++)
+          t[len++] = (unsigned char)*c < 0x20 ? '?' : *c;
+        ADD("\n");
+        break;
+      }
+      case OPT_FLAG: ADD("%s=%s\n", sp->name, *(bool *)sp->ptr ? "on" : "off"); break;
+    }
+  }
+  ADD("policy_fnv1a64=%016llx\n",
+      (unsigned long long)core_fnv1a64(policy->q, sizeof policy->q, CORE_FNV_INIT));
+  const data_set *sets[3] = {&td->train, &td->valid, &td->test};
+  for (int i = 0; i < 3; i++) {
+    const data_set *d = sets[i];
+    uint64_t h = CORE_FNV_INIT;
+    if (d->x_u8)
+      h = core_fnv1a64(d->x_u8, d->n * (size_t)d->in_dim, h);
+    else if (d->x)
+      h = core_fnv1a64(d->x, d->n * (size_t)d->in_dim * sizeof(double), h);
+    if (d->labels) h = core_fnv1a64(d->labels, d->n * sizeof(int32_t), h);
+    if (d->targets) h = core_fnv1a64(d->targets, d->n * (size_t)d->out_dim * sizeof(double), h);
+    ADD("data%d_n=%zu\ndata%d_fnv1a64=%016llx\n", i, d->n, i, (unsigned long long)h);
+  }
+#undef ADD
+  return t;
+}
+
+/* The command line to resume with: the same arguments, --resume DIR last. */
+static void print_resume_hint(const char *prog, int argc, char **argv, const char *dir, long it,
+                              long iterations) {
+  fprintf(stderr, "%s: interrupted at iteration %ld of %ld; state saved in %s/checkpoint.bin; resume with: synrl train",
+          prog, it, iterations, dir);
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "--resume") == 0) {
+      i++;
+      continue;
+    }
+    if (strncmp(argv[i], "--resume=", 9) == 0) continue;
+    const char *a = argv[i];
+    bool plain = *a != 0;
+    for (const char *c = a; *c; c++)
+      if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./,:+@%", *c))
+        plain = false;
+    if (plain) {
+      fprintf(stderr, " %s", a);
+    } else {
+      fputs(" '", stderr);
+      for (const char *c = a; *c; c++)
+        if (*c == '\'')
+          fputs("'\\''", stderr);
+        else if ((unsigned char)*c < 0x20)
+          fputc('?', stderr);
+        else
+          fputc(*c, stderr);
+      fputc('\'', stderr);
+    }
+  }
+  fprintf(stderr, " --resume '");
+  for (const char *c = dir; *c; c++)
+    if (*c == '\'')
+      fputs("'\\''", stderr);
+    else
+      fputc((unsigned char)*c < 0x20 ? '?' : *c, stderr);
+  fprintf(stderr, "'\n");
+}
+
 int cli_train(int argc, char **argv) { return cli_train_ex(argc, argv, true); }
 
 int cli_train_ex(int argc, char **argv, bool data_parallel) {
@@ -246,6 +360,13 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
        "results do not depend on it"},
       {"out", OPT_STR, &o.out, 0, 0, NULL, "output directory (default runs/PRESET-METHOD-sSEED)"},
       {"quiet", OPT_FLAG, &o.quiet, 0, 0, NULL, "no progress line"},
+      {"checkpoint-every", OPT_LONG, &o.ckpt_every, 0, 1e12, NULL,
+       "write OUT/checkpoint.bin after every N iterations (0: not by count)"},
+      {"checkpoint-secs", OPT_DOUBLE, &o.ckpt_secs, 0, 1e9, NULL,
+       "... and whenever this many seconds passed since the last (0: not by time); "
+       "SIGINT/SIGTERM always write one"},
+      {"resume", OPT_STR, &o.resume, 0, 0, NULL,
+       "continue the interrupted run in DIR (give the same flags); ends bit-identical"},
   };
   int n = 0;
   while (specs[n].name) n++;
@@ -316,29 +437,67 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
     return 2;
   }
 
-  char outdir[4096];
-  if (o.out)
+  if (o.resume && (!*o.resume || (o.out && strcmp(o.out, o.resume) != 0))) {
+    fprintf(stderr, "%s: --resume: %s\n", prog,
+            *o.resume ? "the run continues in its own directory; leave out --out or give the same"
+                      : "empty directory name");
+    task_free(&td);
+    return 2;
+  }
+  char *config = config_text(specs, &policy, &td);
+  if (!config) {
+    fprintf(stderr, "%s: out of memory\n", prog);
+    task_free(&td);
+    return 1;
+  }
+  char outdir[4096], ckpt_path[4200];
+  if (o.resume)
+    snprintf(outdir, sizeof outdir, "%s", o.resume);
+  else if (o.out)
     snprintf(outdir, sizeof outdir, "%s", o.out);
   else
     snprintf(outdir, sizeof outdir, "runs/%s-%s-s%llu", o.preset, o.method, (unsigned long long)o.seed);
+  snprintf(ckpt_path, sizeof ckpt_path, "%s/checkpoint.bin", outdir);
+  if (o.resume && run_checkpoint_check(ckpt_path, config, &e)) {
+    fprintf(stderr, "%s: --resume: %s\n", prog, e.msg);
+    free(config);
+    task_free(&td);
+    return e.code == SYN_ERR_IO ? 1 : 2;
+  }
   if (writer && make_dir(outdir)) {
     fprintf(stderr, "%s: --out %s: cannot create directory: %s\n", prog, outdir, strerror(errno));
+    free(config);
     task_free(&td);
     return 1;
   }
   /* summary.json marks a finished run: drop one left by an earlier run in
    * this directory, whose other files this run replaces */
-  const char *outputs[] = {"summary.json", "metrics.csv", "net.bin", "policy.txt", "target.bin"};
-  for (size_t i = 0; writer && i < sizeof outputs / sizeof *outputs; i++) {
+  const char *outputs[] = {"summary.json", "metrics.csv", "net.bin", "policy.txt", "target.bin",
+                           "checkpoint.bin"};
+  for (size_t i = 0; writer && i < sizeof outputs / sizeof *outputs - (o.resume != NULL); i++) {
     char stale[4200];
     snprintf(stale, sizeof stale, "%s/%s", outdir, outputs[i]);
     unlink(stale);
   }
+  /* and the temporary files of a run that was killed while writing (rank 0
+   * alone: another rank would delete the files rank 0 is writing) */
+  DIR *dh = writer ? opendir(outdir) : NULL;
+  for (struct dirent *de; dh && (de = readdir(dh));)
+    for (size_t i = 0; i < sizeof outputs / sizeof *outputs; i++) {
+      size_t n = strlen(outputs[i]);
+      if (strncmp(de->d_name, outputs[i], n) == 0 && strncmp(de->d_name + n, ".tmp", 4) == 0) {
+        char stale[4400];
+        snprintf(stale, sizeof stale, "%s/%s", outdir, de->d_name);
+        unlink(stale);
+      }
+    }
+  if (dh) closedir(dh);
 
   nn_mlp net;
   if (nn_mlp_create(&net, td.n_layers, td.widths, td.act, &e)) {
     fprintf(stderr, "%s: %s\n", prog, e.msg);
     task_free(&td);
+    free(config);
     return 1;
   }
   rng_t init_rng;
@@ -369,6 +528,7 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
       fprintf(stderr, "%s: --path %s needs 8-bit inputs (--task images)\n", prog, o.path);
       nn_mlp_destroy(&net);
       task_free(&td);
+      free(config);
       return 2;
     }
     if (synrl_trainer_create(&st, &net, td.loss, &policy, &sc, max_batch, &e) == SYN_OK)
@@ -381,6 +541,7 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
     fprintf(stderr, "%s: %s\n", prog, e.msg);
     nn_mlp_destroy(&net);
     task_free(&td);
+    free(config);
     return 1;
   }
 
@@ -397,6 +558,13 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
   rc_.acc = td.acc;
   rc_.out_dir = writer ? outdir : NULL;
   rc_.shard = &shard;
+  /* rank 0 alone writes checkpoints; every rank resumes from them */
+  rc_.ckpt_path = writer ? ckpt_path : NULL;
+  rc_.ckpt_every = o.ckpt_every;
+  rc_.ckpt_every_s = o.ckpt_secs;
+  rc_.ckpt_config = config;
+  rc_.resume_path = o.resume ? ckpt_path : NULL;
+  rc_.stop = &g_stop_signal;
   progress_ctx pc = {.tty = isatty(2)};
   if (!o.quiet) {
     rc_.progress = on_progress;
@@ -414,8 +582,33 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
   if (!o.quiet && shard.size > 1)
     fprintf(stderr, "synrl: data-parallel over %d processes, %d shards%s\n", shard.size, shard.shards,
             strcmp(o.method, "synrl") ? " (gd: evaluation only; each process computes every gradient)" : "");
+  if (!o.quiet && (!rule->save || !rule->load))
+    fprintf(stderr, "synrl: note: rule %s has no checkpoint support: an interrupted run cannot resume\n",
+            rule->name);
   run_result res;
+  struct sigaction sa, old_int, old_term;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  g_stop_signal = 0;
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
   syn_status s = run_train(rule, &td.train, &td.valid, &td.test, &rc_, &res, &e);
+  sigaction(SIGINT, &old_int, NULL);
+  sigaction(SIGTERM, &old_term, NULL);
+  free(config);
+  if (!s && res.interrupted) {
+    print_resume_hint(prog, argc, argv, outdir, res.iterations, o.iterations);
+    learn_rule_destroy(rule);
+    nn_mlp_destroy(&net);
+    task_free(&td);
+    return 3;
+  }
+  if (!s && !o.quiet && res.resumed_at)
+    fprintf(stderr, "synrl: resumed at iteration %ld from %s\n", res.resumed_at, ckpt_path);
+  if (!s && !o.quiet && res.checkpoints)
+    fprintf(stderr, "synrl: %ld checkpoint(s) of %zu bytes written to %s, %.3f s in all\n",
+            res.checkpoints, res.ckpt_bytes, ckpt_path, res.ckpt_seconds);
   const char *path_used = st ? synrl_path_name(st->path_used) : "n/a";
   if (st && !o.quiet && st->path_used != SYNRL_PATH_GENERAL)
     fprintf(stderr, "synrl: 8-bit %s path, kernel %s%s, %s loss tail\n",
@@ -455,6 +648,7 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
       fprintf(stderr, "%s: %s/summary.json: write failed\n", prog, outdir);
       ret = 1;
     }
+    if (!ret) unlink(ckpt_path); /* the run is complete: nothing to resume */
     if (!ret) {
       printf("%s %s: %ld iterations in %.1f s%s\n", o.preset, o.method, res.iterations, res.seconds,
              res.aborted ? " (aborted by the abort rule)" : res.stopped_early ? " (stopped: plateau)" : "");

@@ -1,3 +1,4 @@
+#define _POSIX_C_SOURCE 200809L /* stat */
 /* IDX files (the MNIST family's format), raw or gzip-compressed. zlib's gzread
  * reads both. Every header field is checked before anything is allocated. */
 #include "synrl/data.h"
@@ -6,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #define IDX_MAX_BYTES ((size_t)1 << 32) /* 4 GiB: far above any data set used here */
@@ -73,12 +75,38 @@ syn_status idx_load_u8(idx_array *out, const char *path, int expect_ndim, syn_er
     count *= out->dims[i];
   }
   out->count = count;
-  out->data = core_alloc(count);
+  /* A header may claim gigabytes that the file does not hold: a raw file's
+   * size is checked against it up front; compressed data are read in growing
+   * pieces, so memory follows the bytes actually there. */
+  const size_t hdr_bytes = 4 + 4 * (size_t)out->ndim;
+  struct stat sb;
+  if (gzdirect(g) && stat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+      (uint64_t)sb.st_size != (uint64_t)hdr_bytes + count) {
+    s = (uint64_t)sb.st_size < (uint64_t)hdr_bytes + count
+            ? syn_err_set(e, SYN_ERR_FORMAT, "%s: truncated: %lld bytes, the header says %zu",
+                          path, (long long)sb.st_size, hdr_bytes + count)
+            : syn_err_set(e, SYN_ERR_FORMAT,
+                          "%s: trailing bytes after %zu elements (%lld bytes, the header says %zu)",
+                          path, count, (long long)sb.st_size, hdr_bytes + count);
+    goto done;
+  }
+  size_t cap = count < ((size_t)1 << 20) ? count : ((size_t)1 << 20), got = 0;
+  out->data = core_alloc(cap);
+  while (out->data) {
+    if ((s = gz_read_exact(g, out->data + got, cap - got, path, "data", e))) goto done;
+    got = cap;
+    if (got == count) break;
+    size_t ncap = cap > count / 2 ? count : 2 * cap;
+    uint8_t *nd = core_alloc(ncap);
+    if (nd) memcpy(nd, out->data, got);
+    core_free(out->data);
+    out->data = nd;
+    cap = ncap;
+  }
   if (!out->data) {
     s = syn_err_set(e, SYN_ERR_NOMEM, "%s: cannot allocate %zu bytes", path, count);
     goto done;
   }
-  if ((s = gz_read_exact(g, out->data, count, path, "data", e))) goto done;
   unsigned char extra;
   int more = gzread(g, &extra, 1), zerr = Z_OK;
   const char *msg = gzerror(g, &zerr);

@@ -81,6 +81,215 @@ static syn_status eval_sets(learn_rule *rule, nn_ws *ws, const data_set *train,
   return s;
 }
 
+/* ---------------- checkpoints ---------------- */
+/* The metrics rows written so far, kept in memory so that a checkpoint can
+ * carry them (the CSV itself is only renamed into place at the end). */
+typedef struct text_buf {
+  char *s;
+  size_t len, cap;
+  bool oom;
+} text_buf;
+
+static void text_add(text_buf *t, const char *p, size_t n) {
+  if (t->oom) return;
+  if (t->len + n + 1 > t->cap) {
+    size_t cap = t->cap ? t->cap : 4096;
+    while (cap < t->len + n + 1) cap *= 2;
+    char *ns = realloc(t->s, cap);
+    if (!ns) {
+      t->oom = true;
+      return;
+    }
+    t->s = ns;
+    t->cap = cap;
+  }
+  memcpy(t->s + t->len, p, n);
+  t->len += n;
+  t->s[t->len] = 0;
+}
+
+/* Everything of the loop that the next iteration reads. */
+typedef struct loop_state {
+  long it;           /* iterations done */
+  rng_t brng;        /* minibatch draws */
+  long pos, steps;   /* rewards since the last evaluation */
+  run_progress p;    /* last evaluation's values */
+  double best_valid;
+  long since_best, best_iter;
+  double elapsed, cpu; /* time so far (reported, not part of the results) */
+} loop_state;
+
+/* Lines "name=value": the first that differs, for the error message. */
+static void first_difference(const char *a, size_t na, const char *b, char *out, size_t n) {
+  size_t i = 0, j = 0;
+  while (i < na || b[j]) {
+    size_t ei = i, ej = j;
+    while (ei < na && a[ei] != '\n') ei++;
+    while (b[ej] && b[ej] != '\n') ej++;
+    if (ei - i != ej - j || memcmp(a + i, b + j, ei - i) != 0) {
+      snprintf(out, n, "written with '%.*s', this run has '%.*s'", (int)(ei - i > 200 ? 200 : ei - i),
+               a + i, (int)(ej - j > 200 ? 200 : ej - j), b + j);
+      for (char *c = out; *c; c++)
+        if ((unsigned char)*c < 0x20) *c = '?'; /* one line, whatever the file holds */
+      return;
+    }
+    i = ei < na ? ei + 1 : ei;
+    j = b[ej] ? ej + 1 : ej;
+  }
+  snprintf(out, n, "settings differ");
+}
+
+static syn_status check_config(const ckpt_file *f, const char *config, syn_err *e) {
+  ckpt_sec s;
+  syn_status st = ckpt_open(f, "run.config", &s, e);
+  if (st) return st;
+  size_t n;
+  const char *txt = ckpt_get_str(&s, &n);
+  if ((st = ckpt_sec_done(&s, e))) return st;
+  if (!config) return SYN_OK;
+  if (n != strlen(config) || memcmp(txt, config, n) != 0) {
+    char diff[480];
+    first_difference(txt, n, config, diff, sizeof diff);
+    return syn_err_set(e, SYN_ERR_ARG, "%s: does not match this run: %s", f->label, diff);
+  }
+  return SYN_OK;
+}
+
+syn_status run_checkpoint_check(const char *path, const char *config, syn_err *e) {
+  ckpt_file f;
+  syn_status s = ckpt_read(&f, path, e);
+  if (s) return s;
+  s = check_config(&f, config, e);
+  ckpt_file_free(&f);
+  return s;
+}
+
+static syn_status save_checkpoint(learn_rule *rule, const run_config *cfg, const char *path,
+                                  const loop_state *ls,
+                                  const uint32_t *batch_idx, size_t batch_n, const text_buf *metrics,
+                                  run_result *res, syn_err *e) {
+  double t0 = core_now();
+  if (metrics->oom) return syn_err_set(e, SYN_ERR_NOMEM, "out of memory keeping the metrics");
+  ckpt_writer w;
+  ckpt_writer_init(&w);
+  ckpt_begin(&w, "run.config");
+  ckpt_put_str(&w, cfg->ckpt_config ? cfg->ckpt_config : "");
+  ckpt_end(&w);
+  ckpt_begin(&w, "run");
+  ckpt_put_str(&w, rule->name);
+  ckpt_put_i64(&w, cfg->iterations);
+  ckpt_put_i64(&w, ls->it);
+  for (int i = 0; i < 4; i++) ckpt_put_u64(&w, ls->brng.s[i]);
+  ckpt_put_u64(&w, batch_n);
+  for (size_t i = 0; i < batch_n; i++) ckpt_put_u32(&w, batch_idx[i]);
+  ckpt_put_i64(&w, ls->pos);
+  ckpt_put_i64(&w, ls->steps);
+  const double pv[6] = {ls->p.batch_loss, ls->p.train_loss, ls->p.train_acc,
+                        ls->p.valid_loss, ls->p.valid_acc,  ls->p.reward_rate};
+  ckpt_put_f64s(&w, pv, 6);
+  ckpt_put_f64(&w, ls->best_valid);
+  ckpt_put_i64(&w, ls->since_best);
+  ckpt_put_i64(&w, ls->best_iter);
+  ckpt_put_f64(&w, ls->elapsed);
+  ckpt_put_f64(&w, ls->cpu);
+  ckpt_end(&w);
+  ckpt_begin(&w, "run.metrics");
+  ckpt_put_str(&w, metrics->s ? metrics->s : "");
+  ckpt_end(&w);
+  learn_rule_sync(rule);
+  ckpt_begin(&w, "net");
+  ckpt_put_u64(&w, rule->net->n_params);
+  ckpt_put_f64s(&w, rule->net->params, rule->net->n_params);
+  ckpt_end(&w);
+  syn_status s = rule->save(rule, &w, e);
+  if (!s) s = ckpt_writer_save(&w, path, e);
+  if (!s) {
+    res->checkpoints++;
+    res->ckpt_bytes = w.len + 4;
+    res->ckpt_seconds += core_now() - t0;
+  }
+  ckpt_writer_free(&w);
+  return s;
+}
+
+/* Restores the loop, the weights, the rule and the metrics; leaves the
+ * current minibatch's rows in batch_idx[0..batch_n). */
+static syn_status load_checkpoint(learn_rule *rule, const data_set *train, const run_config *cfg,
+                                  bool mini, loop_state *ls, uint32_t *batch_idx, text_buf *metrics,
+                                  syn_err *e) {
+  ckpt_file f;
+  syn_status st = ckpt_read(&f, cfg->resume_path, e);
+  if (st) return st;
+  if ((st = check_config(&f, cfg->ckpt_config, e))) goto out;
+  ckpt_sec s;
+  if ((st = ckpt_open(&f, "run", &s, e))) goto out;
+  size_t nlen;
+  const char *name = ckpt_get_str(&s, &nlen);
+  if (!s.err && (nlen != strlen(rule->name) || memcmp(name, rule->name, nlen) != 0)) {
+    st = ckpt_sec_fail(&s, e, "written by another learning rule");
+    goto out;
+  }
+  int64_t iters = ckpt_get_i64(&s), it = ckpt_get_i64(&s);
+  for (int i = 0; i < 4; i++) ls->brng.s[i] = ckpt_get_u64(&s);
+  uint64_t bn = ckpt_get_u64(&s);
+  size_t want = mini ? cfg->batch_size : 0;
+  if (!s.err && (iters != cfg->iterations || it < 0 || it > iters || bn != want)) {
+    st = ckpt_sec_fail(&s, e, "iteration count or minibatch size out of range");
+    goto out;
+  }
+  for (size_t i = 0; i < want && !s.err; i++) {
+    batch_idx[i] = ckpt_get_u32(&s);
+    if (batch_idx[i] >= train->n) {
+      st = ckpt_sec_fail(&s, e, "minibatch row beyond the training set");
+      goto out;
+    }
+  }
+  ls->it = (long)it;
+  ls->pos = (long)ckpt_get_i64(&s);
+  ls->steps = (long)ckpt_get_i64(&s);
+  double pv[6];
+  ckpt_get_f64s(&s, pv, 6);
+  ls->p.batch_loss = pv[0];
+  ls->p.train_loss = pv[1];
+  ls->p.train_acc = pv[2];
+  ls->p.valid_loss = pv[3];
+  ls->p.valid_acc = pv[4];
+  ls->p.reward_rate = pv[5];
+  ls->best_valid = ckpt_get_f64(&s);
+  ls->since_best = (long)ckpt_get_i64(&s);
+  ls->best_iter = (long)ckpt_get_i64(&s);
+  ls->elapsed = ckpt_get_f64(&s);
+  ls->cpu = ckpt_get_f64(&s);
+  if ((st = ckpt_sec_done(&s, e))) goto out;
+  if (ls->pos < 0 || ls->steps < 0 || ls->pos > ls->steps || ls->steps > ls->it ||
+      ls->since_best < 0 || ls->since_best > ls->it ||
+      ls->best_iter < 0 || ls->best_iter > ls->it || !(ls->brng.s[0] | ls->brng.s[1] | ls->brng.s[2] | ls->brng.s[3])) {
+    st = ckpt_sec_fail(&s, e, "loop state out of range");
+    goto out;
+  }
+  if ((st = ckpt_open(&f, "run.metrics", &s, e))) goto out;
+  const char *m = ckpt_get_str(&s, &nlen);
+  if ((st = ckpt_sec_done(&s, e))) goto out;
+  if (memchr(m, 0, nlen)) {
+    st = ckpt_sec_fail(&s, e, "NUL byte in the metrics");
+    goto out;
+  }
+  metrics->len = 0;
+  text_add(metrics, m, nlen);
+  if ((st = ckpt_open(&f, "net", &s, e))) goto out;
+  nn_mlp *net = rule->net;
+  if (ckpt_get_u64(&s) != net->n_params || ckpt_remaining(&s) != net->n_params * 8) {
+    st = ckpt_sec_fail(&s, e, "parameter count differs from this network's");
+    goto out;
+  }
+  ckpt_get_f64s(&s, net->params, net->n_params);
+  if ((st = ckpt_sec_done(&s, e))) goto out;
+  st = rule->load(rule, &f, e);
+out:
+  ckpt_file_free(&f);
+  return st;
+}
+
 syn_status run_train(learn_rule *rule, const data_set *train, const data_set *valid,
                      const data_set *test, const run_config *cfg, run_result *res, syn_err *e) {
   memset(res, 0, sizeof *res);
@@ -89,6 +298,13 @@ syn_status run_train(learn_rule *rule, const data_set *train, const data_set *va
   if (cfg->eval_every < 1) return syn_err_set(e, SYN_ERR_ARG, "eval interval must be >= 1");
   if (cfg->batch_every < 1) return syn_err_set(e, SYN_ERR_ARG, "batch interval must be >= 1");
   if (train->n == 0) return syn_err_set(e, SYN_ERR_ARG, "empty training set");
+  /* a rule without save/load trains as before, without checkpoints */
+  const bool can_ckpt = rule->save && rule->load;
+  if (cfg->resume_path && !can_ckpt)
+    return syn_err_set(e, SYN_ERR_UNSUPPORTED, "rule %s cannot be checkpointed", rule->name);
+  const char *ckpt_path = can_ckpt ? cfg->ckpt_path : NULL;
+  if (cfg->ckpt_every < 0 || cfg->ckpt_every_s < 0)
+    return syn_err_set(e, SYN_ERR_ARG, "checkpoint interval must be >= 0");
   const bool mini = cfg->batch_size > 0 && cfg->batch_size < train->n;
   size_t ws_rows = train->n;
   if (valid && valid->n > ws_rows) ws_rows = valid->n;
@@ -97,8 +313,14 @@ syn_status run_train(learn_rule *rule, const data_set *train, const data_set *va
   if (s) return s;
   data_set bat = {0};
   uint32_t *perm = NULL;
-  rng_t brng;
-  rng_seed(&brng, cfg->seed, 0xba7c4);
+  text_buf metrics = {0};
+  loop_state ls;
+  memset(&ls, 0, sizeof ls);
+  rng_seed(&ls.brng, cfg->seed, 0xba7c4);
+  ls.p.iterations = cfg->iterations;
+  ls.p.train_loss = ls.p.train_acc = ls.p.valid_loss = ls.p.valid_acc = NAN;
+  ls.p.batch_loss = NAN;
+  ls.best_valid = -1.0;
   fio_writer csv = {0};
   char csv_path[4096] = "";
   nn_batch b;
@@ -108,81 +330,116 @@ syn_status run_train(learn_rule *rule, const data_set *train, const data_set *va
       s = syn_err_set(e, SYN_ERR_NOMEM, "out of memory");
       goto done;
     }
-    if ((s = draw_batch(train, cfg->batch_size, &brng, perm, &bat, e))) goto done;
-    b = data_set_batch(&bat);
-  } else {
-    b = data_set_batch(train);
   }
+  if (cfg->resume_path) {
+    if ((s = load_checkpoint(rule, train, cfg, mini, &ls, perm, &metrics, e))) goto done;
+    res->resumed_at = ls.it;
+    if (mini && (s = data_set_subset(&bat, train, perm, cfg->batch_size, e))) goto done;
+  } else {
+    static const char header[] =
+        "iter,batch_loss,reward_rate,train_loss,train_acc,valid_loss,valid_acc,elapsed_s\n";
+    text_add(&metrics, header, sizeof header - 1);
+    if (mini && (s = draw_batch(train, cfg->batch_size, &ls.brng, perm, &bat, e))) goto done;
+  }
+  b = mini ? data_set_batch(&bat) : data_set_batch(train);
   if (cfg->out_dir) {
     snprintf(csv_path, sizeof csv_path, "%s/metrics.csv", cfg->out_dir);
     if ((s = fio_text_open(&csv, csv_path, e))) goto done;
-    fprintf(csv.f, "iter,batch_loss,reward_rate,train_loss,train_acc,valid_loss,valid_acc,elapsed_s\n");
+    if (metrics.len) fwrite(metrics.s, 1, metrics.len, csv.f);
   }
   if ((s = rule->set_batch(rule, &b, e))) goto done;
 
-  run_progress p = {0};
-  p.iterations = cfg->iterations;
-  p.train_loss = p.train_acc = p.valid_loss = p.valid_acc = NAN;
-  p.batch_loss = NAN;
-  double t0 = core_now(), c0 = core_cpu_seconds(), last_report = t0, best_valid = -1.0;
-  long since_best = 0, pos = 0, steps = 0;
+  run_progress *p = &ls.p;
+  /* time continues from the checkpoint's */
+  double t0 = core_now() - ls.elapsed, c0 = core_cpu_seconds() - ls.cpu;
+  const double t_start = core_now();
+  double last_report = t_start, last_ckpt = t_start;
   long it;
-  for (it = 1; it <= cfg->iterations; it++) {
+  for (it = ls.it + 1; it <= cfg->iterations; it++) {
     if (mini && (it - 1) % cfg->batch_every == 0 && it > 1) {
-      if ((s = draw_batch(train, cfg->batch_size, &brng, perm, &bat, e))) goto done;
+      if ((s = draw_batch(train, cfg->batch_size, &ls.brng, perm, &bat, e))) goto done;
       b = data_set_batch(&bat);
       if ((s = rule->set_batch(rule, &b, e))) goto done;
     }
     learn_step_info info;
     if ((s = rule->step(rule, it, &info, e))) goto done;
-    p.batch_loss = info.loss;
-    pos += info.reward > 0;
-    steps++;
+    p->batch_loss = info.loss;
+    ls.pos += info.reward > 0;
+    ls.steps++;
     bool eval = it % cfg->eval_every == 0 || it == cfg->iterations ||
                 (cfg->abort_below > 0 && it == cfg->abort_after);
     double now = core_now();
     if (eval) {
-      p.reward_rate = (double)pos / (double)steps;
-      if ((s = eval_sets(rule, &ws, train, valid, cfg, &p, e))) goto done;
-      pos = steps = 0;
-      if (csv.f)
-        fprintf(csv.f, "%ld,%.10g,%.6g,%.10g,%.6f,%.10g,%.6f,%.3f\n", it, p.batch_loss,
-                p.reward_rate, p.train_loss, p.train_acc, p.valid_loss, p.valid_acc, now - t0);
-      if (csv.f) fflush(csv.f); /* the partial file (temporary name) shows progress */
-      if (cfg->abort_below > 0 && it == cfg->abort_after && p.train_acc < cfg->abort_below) {
+      p->reward_rate = (double)ls.pos / (double)ls.steps;
+      if ((s = eval_sets(rule, &ws, train, valid, cfg, p, e))) goto done;
+      ls.pos = ls.steps = 0;
+      char row[512];
+      int n = snprintf(row, sizeof row, "%ld,%.10g,%.6g,%.10g,%.6f,%.10g,%.6f,%.3f\n", it,
+                       p->batch_loss, p->reward_rate, p->train_loss, p->train_acc, p->valid_loss,
+                       p->valid_acc, now - t0);
+      text_add(&metrics, row, (size_t)n);
+      if (csv.f) {
+        fputs(row, csv.f);
+        fflush(csv.f); /* the partial file (temporary name) shows progress */
+      }
+      if (cfg->abort_below > 0 && it == cfg->abort_after && p->train_acc < cfg->abort_below) {
         res->aborted = true;
         break;
       }
       if (cfg->patience > 0 && valid && valid->n) {
-        if (p.valid_acc > best_valid) {
-          best_valid = p.valid_acc;
-          res->best_iter = it;
-          since_best = 0;
-        } else if (++since_best >= cfg->patience) {
+        if (p->valid_acc > ls.best_valid) {
+          ls.best_valid = p->valid_acc;
+          ls.best_iter = it;
+          ls.since_best = 0;
+        } else if (++ls.since_best >= cfg->patience) {
           res->stopped_early = true;
           break;
         }
       }
     }
     if (cfg->progress && (now - last_report >= cfg->progress_every_s)) {
-      p.iter = it;
-      p.elapsed = now - t0;
-      p.iters_per_sec = it / (p.elapsed > 0 ? p.elapsed : 1e-9);
-      p.eta = (cfg->iterations - it) / (p.iters_per_sec > 0 ? p.iters_per_sec : 1e-9);
-      cfg->progress(cfg->progress_user, &p);
+      p->iter = it;
+      p->elapsed = now - t0;
+      p->iters_per_sec = (double)(it - res->resumed_at) / (now - t_start > 0 ? now - t_start : 1e-9);
+      p->eta = (cfg->iterations - it) / (p->iters_per_sec > 0 ? p->iters_per_sec : 1e-9);
+      cfg->progress(cfg->progress_user, p);
       last_report = now;
     }
+    bool stop = cfg->stop && *cfg->stop;
+    if (it < cfg->iterations &&
+        (stop || (ckpt_path && ((cfg->ckpt_every > 0 && it % cfg->ckpt_every == 0) ||
+                                (cfg->ckpt_every_s > 0 && now - last_ckpt >= cfg->ckpt_every_s))))) {
+      if (!ckpt_path) {
+        s = syn_err_set(e, SYN_ERR_ABORTED, "interrupted at iteration %ld; %s", it,
+                        can_ckpt ? "no checkpoint file given" : "this rule cannot be checkpointed");
+        goto done;
+      }
+      ls.it = it;
+      ls.elapsed = now - t0;
+      ls.cpu = core_cpu_seconds() - c0;
+      if ((s = save_checkpoint(rule, cfg, ckpt_path, &ls, perm, mini ? cfg->batch_size : 0, &metrics, res, e)))
+        goto done;
+      last_ckpt = core_now();
+      if (stop) {
+        res->interrupted = true;
+        res->iterations = it;
+        res->seconds = core_now() - t0;
+        res->cpu_seconds = core_cpu_seconds() - c0;
+        goto done; /* no metrics.csv: the checkpoint holds the rows */
+      }
+    }
   }
+  res->best_iter = ls.best_iter;
   res->iterations = it > cfg->iterations ? cfg->iterations : it;
   res->seconds = core_now() - t0;
   res->cpu_seconds = core_cpu_seconds() - c0;
   learn_rule_sync(rule);
-  if (cfg->iterations == 0 && (s = eval_sets(rule, &ws, train, valid, cfg, &p, e))) goto done;
-  res->batch_loss = p.batch_loss;
-  res->train_loss = p.train_loss;
-  res->train_acc = p.train_acc;
-  res->valid_loss = p.valid_loss;
-  res->valid_acc = p.valid_acc;
+  if (cfg->iterations == 0 && (s = eval_sets(rule, &ws, train, valid, cfg, p, e))) goto done;
+  res->batch_loss = p->batch_loss;
+  res->train_loss = p->train_loss;
+  res->train_acc = p->train_acc;
+  res->valid_loss = p->valid_loss;
+  res->valid_acc = p->valid_acc;
   if (test && test->n) {
     if (!core_shard_active(cfg->shard)) {
       run_evaluate(rule->net, test, rule->loss, cfg->acc, &res->test_loss, &res->test_acc);
@@ -196,19 +453,21 @@ syn_status run_train(learn_rule *rule, const data_set *train, const data_set *va
     }
   }
   if (cfg->progress) {
-    p.iter = res->iterations;
-    p.elapsed = res->seconds;
-    p.iters_per_sec = res->iterations / (res->seconds > 0 ? res->seconds : 1e-9);
-    p.eta = 0;
-    p.final = true;
-    cfg->progress(cfg->progress_user, &p);
+    p->iter = res->iterations;
+    p->elapsed = res->seconds;
+    p->iters_per_sec = (double)(res->iterations - res->resumed_at) /
+                       (core_now() - t_start > 0 ? core_now() - t_start : 1e-9);
+    p->eta = 0;
+    p->final = true;
+    cfg->progress(cfg->progress_user, p);
   }
   if (csv.f) {
     if (ferror(csv.f)) csv.err = EIO;
     s = fio_text_commit(&csv, e);
   }
 done:
-  if (s && csv.f) fio_writer_abort(&csv);
+  if (csv.f) fio_writer_abort(&csv);
+  free(metrics.s);
   data_set_free(&bat);
   free(perm);
   nn_ws_destroy(&ws);

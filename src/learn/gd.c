@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct gd_rule {
   learn_rule rule;
@@ -34,6 +35,28 @@ static syn_status gd_step(learn_rule *r, long iter, learn_step_info *info, syn_e
   return SYN_OK;
 }
 
+/* The weights are the driver's "net" section; GD itself keeps only its rate,
+ * stored so that a checkpoint of another rate is refused. */
+static syn_status gd_save(learn_rule *r, ckpt_writer *w, syn_err *e) {
+  gd_rule *g = (gd_rule *)r;
+  ckpt_begin(w, "gd");
+  ckpt_put_f64(w, g->cfg.lr);
+  ckpt_end(w);
+  return SYN_OK;
+}
+
+static syn_status gd_load(learn_rule *r, const ckpt_file *f, syn_err *e) {
+  gd_rule *g = (gd_rule *)r;
+  ckpt_sec s;
+  syn_status st = ckpt_open(f, "gd", &s, e);
+  if (st) return st;
+  double lr = ckpt_get_f64(&s);
+  if ((st = ckpt_sec_done(&s, e))) return st;
+  if (memcmp(&lr, &g->cfg.lr, sizeof lr) != 0)
+    return ckpt_sec_fail(&s, e, "learning rate differs from this run's");
+  return SYN_OK;
+}
+
 static void gd_destroy(learn_rule *r) {
   gd_rule *g = (gd_rule *)r;
   nn_ws_destroy(&g->ws);
@@ -53,6 +76,8 @@ syn_status gd_create(learn_rule **out, nn_mlp *net, nn_loss loss, const gd_confi
   g->rule.set_batch = gd_set_batch;
   g->rule.step = gd_step;
   g->rule.destroy = gd_destroy;
+  g->rule.save = gd_save;
+  g->rule.load = gd_load;
   g->cfg = *cfg;
   syn_status s = nn_ws_create(&g->ws, net, max_batch, e);
   if (s) {

@@ -1,3 +1,4 @@
+#define _POSIX_C_SOURCE 200809L /* strtok_r */
 /* Synaptic-level reinforcement learning (Bhargava, Rezaei, Lankarany 2022),
  * as the authors' code defines it (reference/synrl-authors-code.md). */
 #include "synrl/learn.h"
@@ -419,6 +420,114 @@ static void synrl_destroy(learn_rule *r) {
   free(t);
 }
 
+/* ---------------- checkpoints ----------------
+ * Everything the next iteration reads: the step counters (the 8-bit paths'
+ * integer products are recomputed from them exactly on the next set_batch),
+ * base weights and step unit (halving), action and reward histories, the
+ * loss history, counters, and the shared Q table. Exploration draws are
+ * counter-based (rng_at(draw_key, iter * n_syn + i)), so iter is their state. */
+static syn_status synrl_save(learn_rule *r, ckpt_writer *w, syn_err *e) {
+  synrl_trainer *t = (synrl_trainer *)r;
+  const synrl_config *c = &t->cfg;
+  ckpt_begin(w, "synrl");
+  ckpt_put_u64(w, t->n_syn);
+  ckpt_put_f64(w, c->epsilon);
+  ckpt_put_f64(w, c->alpha_s);
+  ckpt_put_f64(w, c->alpha_q);
+  ckpt_put_f64(w, c->gamma);
+  ckpt_put_u8(w, c->adaptive);
+  ckpt_put_u32(w, (uint32_t)c->bias_step);
+  ckpt_put_i64(w, c->halve_at);
+  ckpt_put_u64(w, c->seed);
+  ckpt_put_u32(w, (uint32_t)c->path);
+  ckpt_put_u32(w, (uint32_t)t->path_used);
+  ckpt_put_f64(w, t->unit);
+  ckpt_put_u32(w, (uint32_t)t->r2);
+  ckpt_put_u32(w, (uint32_t)t->r1);
+  ckpt_put_f64(w, t->loss_prev);
+  ckpt_put_u8(w, t->have_loss);
+  ckpt_put_i64(w, t->iter);
+  ckpt_put_i64(w, t->n_pos);
+  ckpt_put_u64(w, t->draw_key);
+  ckpt_put_f64s(w, t->base, t->n_syn);
+  ckpt_put_i32s(w, t->steps, t->n_syn);
+  ckpt_put_bytes(w, t->hist, t->n_syn);
+  ckpt_put_bytes(w, t->delta, t->n_syn);
+  ckpt_end(w);
+  ckpt_begin(w, "synrl.policy");
+  ckpt_put_f64s(w, t->policy->q, SYNRL_N_Q);
+  ckpt_end(w);
+  return SYN_OK;
+}
+
+static bool same_f64(double a, double b) { return memcmp(&a, &b, sizeof a) == 0; }
+
+static syn_status synrl_load(learn_rule *r, const ckpt_file *f, syn_err *e) {
+  synrl_trainer *t = (synrl_trainer *)r;
+  const synrl_config *c = &t->cfg;
+  if (t->batch || t->q8 || t->iter)
+    return syn_err_set(e, SYN_ERR_ARG, "synrl: checkpoint loaded into a trainer already in use");
+  ckpt_sec s;
+  syn_status st = ckpt_open(f, "synrl", &s, e);
+  if (st) return st;
+  if (ckpt_get_u64(&s) != t->n_syn) return ckpt_sec_fail(&s, e, "synapse count differs from this network's");
+  double eps = ckpt_get_f64(&s), as = ckpt_get_f64(&s), aq = ckpt_get_f64(&s), ga = ckpt_get_f64(&s);
+  bool adaptive = ckpt_get_u8(&s) != 0;
+  uint32_t bias_step = ckpt_get_u32(&s);
+  int64_t halve_at = ckpt_get_i64(&s);
+  uint64_t seed = ckpt_get_u64(&s);
+  uint32_t path = ckpt_get_u32(&s), path_used = ckpt_get_u32(&s);
+  if (s.err) return ckpt_sec_fail(&s, e, "truncated");
+  if (!same_f64(eps, c->epsilon) || !same_f64(as, c->alpha_s) || !same_f64(aq, c->alpha_q) ||
+      !same_f64(ga, c->gamma) || adaptive != c->adaptive || bias_step != (uint32_t)c->bias_step ||
+      halve_at != c->halve_at || seed != c->seed || path != (uint32_t)c->path)
+    return ckpt_sec_fail(&s, e, "settings differ from this run's");
+  bool path_ok = c->path == SYNRL_PATH_AUTO
+                     ? (path_used == SYNRL_PATH_GENERAL || path_used == SYNRL_PATH_Q8_FAST)
+                     : path_used == (uint32_t)c->path;
+  if (!path_ok) return ckpt_sec_fail(&s, e, "computation path does not fit the settings");
+  double unit = ckpt_get_f64(&s);
+  uint32_t r2 = ckpt_get_u32(&s), r1 = ckpt_get_u32(&s);
+  double loss_prev = ckpt_get_f64(&s);
+  uint8_t have_loss = ckpt_get_u8(&s);
+  int64_t iter = ckpt_get_i64(&s), n_pos = ckpt_get_i64(&s);
+  uint64_t draw_key = ckpt_get_u64(&s);
+  if (s.err) return ckpt_sec_fail(&s, e, "truncated");
+  /* iterations are at most 2e9 (the CLI's limit for a step counter) */
+  if (!(unit > 0 && isfinite(unit)) || r2 > 2 || r1 > 2 || have_loss != 1 || iter < 0 ||
+      iter > ((int64_t)1 << 40) ||
+      n_pos < 0 || n_pos > iter || draw_key != t->draw_key)
+    return ckpt_sec_fail(&s, e, "state out of range");
+  /* each array must be there in full before anything is overwritten */
+  if (ckpt_remaining(&s) != t->n_syn * (8 + 4 + 1 + 1))
+    return ckpt_sec_fail(&s, e, "array sizes do not match the synapse count");
+  ckpt_get_f64s(&s, t->base, t->n_syn);
+  ckpt_get_i32s(&s, t->steps, t->n_syn);
+  ckpt_get_bytes(&s, t->hist, t->n_syn);
+  ckpt_get_bytes(&s, t->delta, t->n_syn);
+  if ((st = ckpt_sec_done(&s, e))) return st;
+  for (size_t i = 0; i < t->n_syn; i++)
+    if (!isfinite(t->base[i]) || t->hist[i] >= 27 || t->delta[i] < -2 || t->delta[i] > 2)
+      return ckpt_sec_fail(&s, e, "synapse state out of range");
+  ckpt_sec ps;
+  if ((st = ckpt_open(f, "synrl.policy", &ps, e))) return st;
+  synrl_policy q;
+  ckpt_get_f64s(&ps, q.q, SYNRL_N_Q);
+  if ((st = ckpt_sec_done(&ps, e))) return st;
+  for (int i = 0; i < SYNRL_N_Q; i++)
+    if (!isfinite(q.q[i])) return ckpt_sec_fail(&ps, e, "non-finite Q value");
+  *t->policy = q;
+  t->path_used = (synrl_path)path_used;
+  t->unit = unit;
+  t->r2 = (int)r2;
+  t->r1 = (int)r1;
+  t->loss_prev = loss_prev;
+  t->have_loss = true;
+  t->iter = (long)iter;
+  t->n_pos = (long)n_pos;
+  return SYN_OK;
+}
+
 static void synrl_sync(learn_rule *r) { synrl_trainer_sync_params((synrl_trainer *)r); }
 
 syn_status synrl_trainer_create(synrl_trainer **out, nn_mlp *net, nn_loss loss,
@@ -443,6 +552,8 @@ syn_status synrl_trainer_create(synrl_trainer **out, nn_mlp *net, nn_loss loss,
   t->rule.step = synrl_step;
   t->rule.destroy = synrl_destroy;
   t->rule.sync = synrl_sync;
+  t->rule.save = synrl_save;
+  t->rule.load = synrl_load;
   t->rule.loss = loss;
   t->cfg = *cfg;
   t->policy = policy;
