@@ -12,7 +12,9 @@ static void usage(void) {
       "  train         train a network (default: the paper's 2D experiment, adaptive policy)\n"
       "  eval          evaluate a saved network on a task\n"
       "  policy show   print a policy's greedy action per state\n"
-      "  policy import convert the authors' published table to a synrl policy file\n\n"
+      "  policy import convert the authors' published table to a synrl policy file\n"
+      "  policy learn  learn a static policy over a stream of tasks (transfer-scored)\n"
+      "  policy compare apply frozen tables to the same held-out tasks\n\n"
       "Run 'synrl COMMAND --help' for a command's options and defaults.\n",
       SYNRL_VERSION);
 }
