@@ -17,7 +17,7 @@ static size_t pad8(size_t n) { return (n + LANES - 1) & ~(size_t)(LANES - 1); }
 
 /* tanh(|x|) = (1 - e) / (1 + e) with e = exp(-2|x|) <= 1: no overflow, and
  * e -> 0 gives exactly 1 for large |x|. Near 0 the quotient loses relative
- * (not absolute) precision: the absolute error stays below 3e-16. */
+ * (not absolute) precision: the absolute error stays below 5e-16 (measured: 3.3e-16). */
 __attribute__((target_clones("fma", "default"))) double nn_small_tanh(double x) {
   double e = core_exp(-2.0 * fabs(x));
   return copysign((1.0 - e) / (1.0 + e), x);
