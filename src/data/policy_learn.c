@@ -35,14 +35,14 @@ void plearn_eval_config_default(plearn_eval_config *c) {
 void plearn_config_default(plearn_config *c) {
   memset(c, 0, sizeof *c);
   c->seed = 1;
-  c->iterations = 200000;
+  c->iterations = 100000;
   c->task_max_iterations = 10000;
   c->check_every = 250;
   c->converge_acc = 0.995;
   c->stall_checks = 8;
   c->stall_tol = 0.01;
   c->epsilon = 0.25;
-  c->alpha_q = 0.01;
+  c->alpha_q = 1e-4; /* the paper's 0.01 gives tables that do not transfer (docs/results.md) */
   c->gamma = 0.9;
   c->alpha_s_min = c->alpha_s_max = 1e-3;
   c->hidden_min = c->hidden_max = 100;

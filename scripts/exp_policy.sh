@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Reproduces the static-policy results in docs/results.md (section 5, issue 8):
+# frozen tables applied to 10 unseen 2D boundaries (boundary 100+s, trainee
+# seed s, s = 1..10, as scripts/exp_2d.sh) and to the 0-HU Fashion-MNIST paper
+# protocol (200,000 iterations, seed 1).
+#   naive-sN     the paper's procedure: the table at the end of one adaptive 2D
+#                run (seed N), frozen
+#   learned-sN   synrl policy learn, seed N, its defaults (100,000 iterations
+#                over a stream of fresh 2D tasks, alpha_q 1e-4, snapshots every
+#                20,000 scored on 4 held-out boundaries (seeds 1001..1004) and a
+#                20,000-iteration 0-HU Fashion-MNIST run; the best kept)
+#   ablation-*   shorter learning runs (40,000 iterations, 3 held-out
+#                boundaries, no image task) that vary one learning-side choice
+#   authors      the authors' published golden_pol2cy
+#   rule-*       hand-written rules (scripts/make_rule_policies.py)
+# Every run is single-threaded; independent jobs run PARALLEL at a time.
+# Finished runs are skipped. usage: scripts/exp_policy.sh [OUTDIR] [PARALLEL]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-runs/policy}; par=${2:-2}
+bash scripts/setup.sh
+mkdir -p "$out"
+cp build/synrl "$out/.synrl"; bin="$out/.synrl"
+python3 scripts/make_rule_policies.py data/policies
+nice_="nice -n 10"
+
+# ---- phase 1: tables ----
+jobs="$out/jobs1.txt"; : > "$jobs"
+for s in 1 2; do
+  # --path small gives the same bits as section 1's general-path runs here
+  [ -f "$out/naive-s$s/summary.json" ] || echo "$nice_ $bin train --preset 2d-adaptive --seed $s --path small --eval-every 10000 --threads 1 --quiet --out $out/naive-s$s" >> "$jobs"
+  [ -f "$out/learned-s$s/best.json" ] || echo "$nice_ $bin policy learn --seed $s --threads 1 --quiet --out $out/learned-s$s" >> "$jobs"
+done
+ab="--seed 1 --iterations 40000 --snapshot-every 10000 --holdout-boundaries 3 --image-iterations 0 --threads 1 --quiet"
+declare -A abl=(
+  [paper-aq]="--alpha-q 0.01"
+  [paper-aq-average]="--alpha-q 0.01 --average"
+  [low-aq]="--alpha-q 1e-4"
+  [low-aq-varied]="--alpha-q 1e-4 --hidden-min 20 --hidden-max 100 --acts tanh,relu --alpha-s-min 5e-4 --alpha-s-max 2e-3"
+)
+for k in paper-aq paper-aq-average low-aq low-aq-varied; do
+  [ -f "$out/ablation-$k/best.json" ] || echo "$nice_ $bin policy learn $ab ${abl[$k]} --out $out/ablation-$k" >> "$jobs"
+done
+xargs -P "$par" -I{} sh -c '{} > /dev/null || echo "FAILED: {}" >&2' < "$jobs"
+
+# ---- phase 2: every table applied frozen to the same held-out tasks ----
+tables="authors=data/policies/authors-golden.tsv"
+tables="$tables learned-s1=$out/learned-s1/best.txt learned-s2=$out/learned-s2/best.txt"
+tables="$tables naive-s1=$out/naive-s1/policy.txt naive-s2=$out/naive-s2/policy.txt"
+tables="$tables rule-keep-or-reverse=data/policies/rule-keep-or-reverse.txt"
+tables="$tables rule-repeat-if-rewarded=data/policies/rule-repeat-if-rewarded.txt rule-null=data/policies/rule-null.txt"
+img_tables="authors=data/policies/authors-golden.tsv learned-s1=$out/learned-s1/best.txt"
+img_tables="$img_tables learned-s2=$out/learned-s2/best.txt naive-s1=$out/naive-s1/policy.txt"
+img_tables="$img_tables rule-keep-or-reverse=data/policies/rule-keep-or-reverse.txt"
+jobs="$out/jobs2.txt"; : > "$jobs"
+[ -f "$out/compare-2d.md" ] || echo "$nice_ $bin policy compare --threads 1 --quiet --csv $out/compare-2d.csv --tasks-csv $out/compare-2d-tasks.csv --md $out/compare-2d.md $tables" >> "$jobs"
+[ -f "$out/compare-fashion.md" ] || echo "$nice_ $bin policy compare --boundaries 0 --image-iterations 200000 --image-seed 1 --threads 1 --quiet --csv $out/compare-fashion.csv --tasks-csv $out/compare-fashion-tasks.csv --md $out/compare-fashion.md $img_tables" >> "$jobs"
+xargs -P "$par" -I{} sh -c '{} > /dev/null || echo "FAILED: {}" >&2' < "$jobs"
+
+# ---- report ----
+echo "## 2D: 10 unseen boundaries (101..110), 10,000 static iterations"
+cat "$out/compare-2d.md"
+echo
+echo "## Fashion-MNIST 0 HU, paper protocol, 200,000 iterations, seed 1"
+cat "$out/compare-fashion.md"
+echo
+echo "## per boundary (training accuracy, %)"
+python3 - "$out/compare-2d-tasks.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+pol = []
+for r in rows:
+    if r["policy"] not in pol: pol.append(r["policy"])
+seeds = sorted({int(r["seed"]) for r in rows})
+print("| policy | " + " | ".join("b%d" % s for s in seeds) + " |")
+print("|---|" + "---|" * len(seeds))
+for p in pol:
+    acc = {int(r["seed"]): float(r["acc"]) for r in rows if r["policy"] == p}
+    print("| %s | " % p + " | ".join("%.2f" % (100 * acc[s]) for s in seeds) + " |")
+PY
+echo
+echo "## learning: transfer score over time (log.csv of each run)"
+for d in "$out"/learned-s* "$out"/ablation-*; do
+  echo "### ${d##*/}"
+  echo '```'
+  cut -d, -f1-3,6-7,10,12-13 "$d/log.csv"
+  echo '```'
+done
+echo
+echo "## greedy actions"
+for t in data/policies/authors-golden.tsv "$out/naive-s1/policy.txt" "$out/learned-s1/best.txt" "$out/learned-s2/best.txt"; do
+  echo "### $t"
+  echo '```'
+  "$bin" policy show "$t" | tail -11
+  echo '```'
+done
