@@ -254,8 +254,15 @@ static syn_status write_best(const learn_state *st, syn_err *e) {
            "accuracy %.4f, image accuracy %.4f, score %.4f",
            (unsigned long long)c->seed, r->best_index, r->best_iteration, r->best_scores.acc_mean,
            r->best_scores.img_acc, r->best_scores.score);
-  syn_status s = synrl_policy_save(&r->best, path, comment, e);
-  if (s) return s;
+  return synrl_policy_save(&r->best, path, comment, e);
+}
+
+/* Written once the stream is done: its presence marks a finished run. */
+static syn_status write_best_json(const learn_state *st, syn_err *e) {
+  const plearn_config *c = st->c;
+  const plearn_result *r = st->res;
+  char path[4200];
+  syn_status s;
   out_path(path, sizeof path, c->out_dir, "best.json");
   fio_writer w;
   if ((s = fio_text_open(&w, path, e))) return s;
@@ -449,6 +456,7 @@ syn_status plearn_run(const plearn_config *c, const synrl_policy *init, plearn_p
     data_set_free(&valid);
   }
   res->tasks = tasks;
+  if (!s && c->out_dir) s = write_best_json(&st, e);
   free(st.log);
   return s;
 }
