@@ -180,6 +180,7 @@ typedef struct plearn_config {
   unsigned acts;                   /* PLEARN_ACT_* mask: trainee hidden activation per run */
   double init_range;
   size_t points;
+  double init_value;        /* every Q starts here when no start table is given */
   bool average;             /* snapshot = mean of the live table over the interval since the
                                last snapshot (sampled every iteration), not the live table */
   long snapshot_every;      /* iterations between snapshots */

@@ -75,7 +75,7 @@ int cli_policy_learn(int argc, char **argv) {
   const char *prog = "synrl policy learn";
   plearn_config c;
   plearn_config_default(&c);
-  const char *acts = "tanh", *select = "best", *init = NULL, *out = NULL, *hpath = "small";
+  const char *acts = "tanh", *select = "best", *snap = c.average ? "average" : "live", *init = NULL, *out = NULL, *hpath = "small";
   const char *data_dir = "/usr/share/datasets/fashion-mnist";
   long img_iters = 20000, points = (long)c.points;
   int threads = 1;
@@ -98,11 +98,12 @@ int cli_policy_learn(int argc, char **argv) {
       {"acts", OPT_STR, &acts, 0, 0, NULL, "trainee hidden activations to draw from: tanh,relu,sigmoid"},
       {"init-range", OPT_DOUBLE, &c.init_range, 0, 100, NULL, "trainee weights U[-r, r]"},
       {"points", OPT_LONG, &points, 1, 1e7, NULL, "training points per 2D task"},
-      {"average", OPT_FLAG, &c.average, 0, 0, NULL, "snapshot the mean of the table over the interval, not the live table"},
+      {"snapshot", OPT_CHOICE, &snap, 0, 0, "average|live", "snapshot the mean of the table over the interval, or the live table"},
       {"snapshot-every", OPT_LONG, &c.snapshot_every, 1, 2e9, NULL, "iterations between snapshots"},
       {"select", OPT_CHOICE, &select, 0, 0, "best|last", "keep the snapshot with the best transfer score, or the last"},
       {"image-weight", OPT_DOUBLE, &c.image_weight, 0, 1, NULL, "score = (1-w) * held-out 2D mean accuracy + w * image accuracy"},
-      {"init", OPT_STR, &init, 0, 0, NULL, "start from this table (default: zeros)"},
+      {"init", OPT_STR, &init, 0, 0, NULL, "start from this table (default: every Q = --init-value)"},
+      {"init-value", OPT_DOUBLE, &c.init_value, -1e6, 1e6, NULL, "every Q starts here (without --init)"},
       {"holdout-boundaries", OPT_INT, &c.eval.n_boundaries, 0, PLEARN_MAX_TASKS, NULL, "held-out 2D boundaries per snapshot"},
       {"holdout-seed", OPT_U64, &c.eval.boundary_seed0, 1, 0, NULL, "held-out boundary i: boundary and trainee seed S + i"},
       {"holdout-iterations", OPT_LONG, &c.eval.iterations, 1, 2e9, NULL, "static iterations per held-out 2D task"},
@@ -151,6 +152,7 @@ int cli_policy_learn(int argc, char **argv) {
     return 2;
   }
   c.select_best = strcmp(select, "best") == 0;
+  c.average = strcmp(snap, "average") == 0;
   c.eval.run_seed0 = c.eval.boundary_seed0;
   c.eval.path = strcmp(hpath, "general") == 0 ? SYNRL_PATH_GENERAL : SYNRL_PATH_SMALL;
   c.eval.img_iterations = img_iters;

@@ -35,7 +35,7 @@ void plearn_eval_config_default(plearn_eval_config *c) {
 void plearn_config_default(plearn_config *c) {
   memset(c, 0, sizeof *c);
   c->seed = 1;
-  c->iterations = 100000;
+  c->iterations = 60000;
   c->task_max_iterations = 10000;
   c->check_every = 250;
   c->converge_acc = 0.995;
@@ -49,7 +49,11 @@ void plearn_config_default(plearn_config *c) {
   c->acts = PLEARN_ACT_TANH;
   c->init_range = 1.0;
   c->points = 2000;
-  c->average = false;
+  /* Q starts near the level it settles at on this stream (about 2): from 0,
+   * the action a state happens to take first gets updated most, rises first
+   * and stays greedy while the others are still climbing */
+  c->init_value = 2.0;
+  c->average = true;
   c->snapshot_every = 20000;
   c->select_best = true;
   c->image_weight = 0.5;
@@ -359,10 +363,11 @@ syn_status plearn_run(const plearn_config *c, const synrl_policy *init, plearn_p
   if (s) return s;
   learn_state st = {.c = c, .res = res, .progress = progress, .user = user, .t0 = core_now()};
   synrl_policy live, avg;
-  if (init)
+  if (init) {
     live = *init;
-  else
-    memset(&live, 0, sizeof live);
+  } else {
+    for (int q = 0; q < SYNRL_N_Q; q++) live.q[q] = c->init_value;
+  }
   double sum[SYNRL_N_Q] = {0};
   long n_sum = 0, done = 0, tasks = 0;
   nn_act acts[3];
