@@ -53,35 +53,38 @@ done
 xargs -P "$par" -I{} sh -c '{} > /dev/null || echo "FAILED: {}" >&2' < "$jobs"
 
 # ---- phase 2: every table applied frozen to the same held-out tasks ----
-tables="authors=data/policies/authors-golden.tsv"
-tables="$tables learned-s1=$out/learned-s1/best.txt learned-s2=$out/learned-s2/best.txt"
-tables="$tables naive-s1=$out/naive-s1/policy.txt naive-s2=$out/naive-s2/policy.txt"
-tables="$tables rule-keep-or-reverse=data/policies/rule-keep-or-reverse.txt"
-tables="$tables rule-repeat-if-rewarded=data/policies/rule-repeat-if-rewarded.txt rule-null=data/policies/rule-null.txt"
-# the Fashion runs in two groups: the first needs no learned table, so it can
-# start before phase 1 ends
+# 2D and Fashion runs in two groups each: group a needs no learned table, so
+# it can start before phase 1 ends
+ta="authors=data/policies/authors-golden.tsv"
+ta="$ta naive-s1=$out/naive-s1/policy.txt naive-s2=$out/naive-s2/policy.txt"
+ta="$ta rule-keep-or-reverse=data/policies/rule-keep-or-reverse.txt"
+ta="$ta rule-repeat-if-rewarded=data/policies/rule-repeat-if-rewarded.txt rule-null=data/policies/rule-null.txt"
+tb="learned-s1=$out/learned-s1/best.txt learned-s2=$out/learned-s2/best.txt"
 fa="authors=data/policies/authors-golden.tsv naive-s1=$out/naive-s1/policy.txt"
 fa="$fa rule-keep-or-reverse=data/policies/rule-keep-or-reverse.txt"
 fb="learned-s1=$out/learned-s1/best.txt learned-s2=$out/learned-s2/best.txt"
 # image seed 2: the learning runs select snapshots on image seed 1 (split, init, batches)
 img="--boundaries 0 --image-iterations 200000 --image-seed 2 --threads 1 --quiet"
 jobs="$out/jobs2.txt"; : > "$jobs"
-[ -f "$out/compare-2d.md" ] || echo "$nice_ $bin policy compare --threads 1 --quiet --csv $out/compare-2d.csv --tasks-csv $out/compare-2d-tasks.csv --md $out/compare-2d.md $tables" >> "$jobs"
+for g in a b; do
+  [ $g = a ] && t2=$ta || t2=$tb
+  [ -f "$out/compare-2d-$g.md" ] || echo "$nice_ $bin policy compare --threads 1 --quiet --csv $out/compare-2d-$g.csv --tasks-csv $out/compare-2d-$g-tasks.csv --md $out/compare-2d-$g.md $t2" >> "$jobs"
+done
 [ -f "$out/compare-fashion-a.md" ] || echo "$nice_ $bin policy compare $img --csv $out/compare-fashion-a.csv --tasks-csv $out/compare-fashion-a-tasks.csv --md $out/compare-fashion-a.md $fa" >> "$jobs"
 [ -f "$out/compare-fashion-b.md" ] || echo "$nice_ $bin policy compare $img --csv $out/compare-fashion-b.csv --tasks-csv $out/compare-fashion-b-tasks.csv --md $out/compare-fashion-b.md $fb" >> "$jobs"
 xargs -P "$par" -I{} sh -c '{} > /dev/null || echo "FAILED: {}" >&2' < "$jobs"
 
 # ---- report ----
 echo "## 2D: 10 unseen boundaries (101..110), 10,000 static iterations"
-cat "$out/compare-2d.md"
+cat "$out/compare-2d-a.md"; tail -n +3 "$out/compare-2d-b.md"
 echo
 echo "## Fashion-MNIST 0 HU, paper protocol, 200,000 iterations, seed 2"
 cat "$out/compare-fashion-a.md"; tail -n +3 "$out/compare-fashion-b.md"
 echo
 echo "## per boundary (training accuracy, %)"
-python3 - "$out/compare-2d-tasks.csv" <<'PY'
+python3 - "$out/compare-2d-a-tasks.csv" "$out/compare-2d-b-tasks.csv" <<'PY'
 import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
+rows = [r for f in sys.argv[1:] for r in csv.DictReader(open(f))]
 pol = []
 for r in rows:
     if r["policy"] not in pol: pol.append(r["policy"])
