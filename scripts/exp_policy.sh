@@ -72,6 +72,13 @@ for g in a b; do
 done
 [ -f "$out/compare-fashion-a.md" ] || echo "$nice_ $bin policy compare $img --csv $out/compare-fashion-a.csv --tasks-csv $out/compare-fashion-a-tasks.csv --md $out/compare-fashion-a.md $fa" >> "$jobs"
 [ -f "$out/compare-fashion-b.md" ] || echo "$nice_ $bin policy compare $img --csv $out/compare-fashion-b.csv --tasks-csv $out/compare-fashion-b-tasks.csv --md $out/compare-fashion-b.md $fb" >> "$jobs"
+# the small path against the general (libm tanh, BLAS) path: a learned table
+# on two boundaries through 'synrl train'
+for b in 1 4; do
+  for p in small general; do
+    [ -f "$out/pathcheck-$p-b10$b/summary.json" ] || echo "$nice_ $bin train --preset 2d-static --policy $out/learned-s2/best.txt --seed $b --boundary-seed 10$b --path $p --eval-every 10000 --threads 1 --quiet --out $out/pathcheck-$p-b10$b" >> "$jobs"
+  done
+done
 xargs -P "$par" -I{} sh -c '{} > /dev/null || echo "FAILED: {}" >&2' < "$jobs"
 
 # ---- report ----
@@ -80,6 +87,11 @@ cat "$out/compare-2d-a.md"; tail -n +3 "$out/compare-2d-b.md"
 echo
 echo "## Fashion-MNIST 0 HU, paper protocol, 200,000 iterations, seed 2"
 cat "$out/compare-fashion-a.md"; tail -n +3 "$out/compare-fashion-b.md"
+echo
+echo "## the small path against the general path (learned-s2, 'synrl train')"
+for d in "$out"/pathcheck-*; do
+  python3 -c "import json,sys;d=json.load(open('$d/summary.json'));print('%-28s train_acc %.4f  train_loss %.10g  weights %s' % ('${d##*/}', d['train_acc'], d['train_loss'], d['params_fnv1a64']))"
+done
 echo
 echo "## per boundary (training accuracy, %)"
 python3 - "$out/compare-2d-a-tasks.csv" "$out/compare-2d-b-tasks.csv" <<'PY'
@@ -104,10 +116,25 @@ for d in "$out"/learned-s* "$out"/ablation-*; do
   echo '```'
 done
 echo
-echo "## greedy actions"
-for t in data/policies/authors-golden.tsv "$out/naive-s1/policy.txt" "$out/learned-s1/best.txt" "$out/learned-s2/best.txt"; do
-  echo "### $t"
-  echo '```'
-  "$bin" policy show "$t" | tail -11
-  echo '```'
-done
+echo "## greedy actions, side by side"
+echo "Each cell: the greedy action in the 9 action histories a(t-2)a(t-1) ="
+echo "-- 0- +- -0 00 +0 -+ 0+ ++, in that order; rows: the reward history."
+python3 - "$bin" data/policies/authors-golden.tsv "$out/naive-s1/policy.txt" "$out/naive-s2/policy.txt" \
+    "$out/learned-s1/best.txt" "$out/learned-s2/best.txt" data/policies/rule-keep-or-reverse.txt <<'PY'
+import subprocess, sys
+binp, files = sys.argv[1], sys.argv[2:]
+names = ["authors", "naive-s1", "naive-s2", "learned-s1", "learned-s2", "rule-keep-or-reverse"]
+grids = []
+for f in files:
+    out = subprocess.run([binp, "policy", "show", f], capture_output=True, text=True, check=True).stdout
+    rows = {}
+    for line in out.splitlines():
+        if "|" in line and line[:6].strip() and not line.startswith("r2"):
+            left, right = line.split("|")
+            rows[tuple(left.split())] = "".join(right.split())
+    grids.append(rows)
+print("| r(t-2) r(t-1) | " + " | ".join(names) + " |")
+print("|---|" + "---|" * len(names))
+for key in [("-", "-"), ("+", "-"), ("-", "+"), ("+", "+"), ("?", "?")]:
+    print("| %s %s | " % key + " | ".join("`%s`" % g[key] for g in grids) + " |")
+PY
