@@ -231,9 +231,9 @@ static void stats(const double *v, int n, double *mean, double *lo, double *hi) 
   else *mean = *lo = *hi = NAN;
 }
 
-static void fmt_num(char *b, size_t n, double v, bool percent) {
+static void fmt_num(char *b, size_t n, double v, bool percent, const char *unit) {
   if (isnan(v)) snprintf(b, n, "-");
-  else if (percent) snprintf(b, n, "%.2f", 100 * v);
+  else if (percent) snprintf(b, n, "%.2f%s", 100 * v, unit);
   else snprintf(b, n, "%.6f", v);
 }
 
@@ -395,8 +395,12 @@ int cli_policy_compare(int argc, char **argv) {
         double v[12] = {r->s.acc_mean, r->s.acc_min, r->s.acc_max, r->s.loss_mean,
                         r->s.loss_min, r->s.loss_max, r->img_mean, r->img_min, r->img_max,
                         r->imgl_mean, r->imgl_min, r->imgl_max};
-        char b[12][32];
-        for (int j = 0; j < 12; j++) fmt_num(b[j], sizeof b[j], v[j], j < 3 || (j >= 6 && j < 9));
+        char b[12][32], m[12][32];
+        for (int j = 0; j < 12; j++) {
+          bool pc = j < 3 || (j >= 6 && j < 9);
+          fmt_num(b[j], sizeof b[j], v[j], pc, "");
+          fmt_num(m[j], sizeof m[j], v[j], pc, "%");
+        }
         printf("%-28s %8s %8s %8s %10s %10s %10s %8s %8s %8s %9s\n", r->label, b[0], b[1], b[2],
                b[3], b[4], b[5], b[6], b[7], b[8], b[9]);
         if (fc) {
@@ -405,8 +409,8 @@ int cli_policy_compare(int argc, char **argv) {
           fprintf(fc, "\n");
         }
         if (fm)
-          fprintf(fm, "| %s | %s%% | %s%% | %s%% | %s | %s | %s | %s%% | %s%% | %s%% | %s |\n", r->label,
-                  b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9]);
+          fprintf(fm, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r->label, m[0],
+                  m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9]);
       }
     }
     int bad = 0;
