@@ -6,7 +6,7 @@
 # a 20,000-iteration run with seed 1).
 #   naive-sN     the paper's procedure: the table at the end of one adaptive 2D
 #                run (seed N), frozen
-#   learned-sN   synrl policy learn, seed N, its defaults (60,000 iterations
+#   learned-sN   synrl policy learn, seed N (1, 2, 3), its defaults (60,000 iterations
 #                over a stream of fresh 2D tasks, alpha_q 1e-4, Q starting at 2,
 #                snapshots = the table averaged over each 20,000 iterations,
 #                scored on 4 held-out boundaries (seeds 1001..1004) and a
@@ -30,9 +30,9 @@ nice_="nice -n 10"
 
 # ---- phase 1: tables ----
 jobs="$out/jobs1.txt"; : > "$jobs"
-for s in 1 2; do
+for s in 1 2 3; do
   # --path small gives the same bits as section 1's general-path runs here
-  [ -f "$out/naive-s$s/summary.json" ] || echo "$nice_ $bin train --preset 2d-adaptive --seed $s --path small --eval-every 10000 --threads 1 --quiet --out $out/naive-s$s" >> "$jobs"
+  [ $s -le 2 ] && { [ -f "$out/naive-s$s/summary.json" ] || echo "$nice_ $bin train --preset 2d-adaptive --seed $s --path small --eval-every 10000 --threads 1 --quiet --out $out/naive-s$s" >> "$jobs"; }
   [ -f "$out/learned-s$s/best.json" ] || echo "$nice_ $bin policy learn --seed $s --threads 1 --quiet --out $out/learned-s$s" >> "$jobs"
 done
 ab="--seed 1 --iterations 40000 --snapshot-every 10000 --holdout-boundaries 3 --image-iterations 0 --threads 1 --quiet"
@@ -42,8 +42,9 @@ declare -A abl=(
   [low-aq-average]="--alpha-q 1e-4 --snapshot average --init-value 0"
   [low-aq-average-q2]="--alpha-q 1e-4 --snapshot average --init-value 2"
   [low-aq-average-q2-s2]="--alpha-q 1e-4 --snapshot average --init-value 2 --seed 2"
+  [low-aq-average-q2-varied]="--alpha-q 1e-4 --snapshot average --init-value 2 --hidden-min 20 --hidden-max 100 --acts tanh,relu --alpha-s-min 5e-4 --alpha-s-max 2e-3"
 )
-for k in paper-aq paper-aq-average low-aq-average low-aq-average-q2 low-aq-average-q2-s2; do
+for k in paper-aq paper-aq-average low-aq-average low-aq-average-q2 low-aq-average-q2-s2 low-aq-average-q2-varied; do
   [ -f "$out/ablation-$k/best.json" ] || echo "$nice_ $bin policy learn $ab ${abl[$k]} --out $out/ablation-$k" >> "$jobs"
 done
 # the defaults but the live table and Q from 0 (100,000 iterations)
@@ -60,18 +61,21 @@ ta="$ta naive-s1=$out/naive-s1/policy.txt naive-s2=$out/naive-s2/policy.txt"
 ta="$ta rule-keep-or-reverse=data/policies/rule-keep-or-reverse.txt"
 ta="$ta rule-repeat-if-rewarded=data/policies/rule-repeat-if-rewarded.txt rule-null=data/policies/rule-null.txt"
 tb="learned-s1=$out/learned-s1/best.txt learned-s2=$out/learned-s2/best.txt"
+tc="learned-s3=$out/learned-s3/best.txt"
 fa="authors=data/policies/authors-golden.tsv naive-s1=$out/naive-s1/policy.txt"
 fa="$fa rule-keep-or-reverse=data/policies/rule-keep-or-reverse.txt"
 fb="learned-s1=$out/learned-s1/best.txt learned-s2=$out/learned-s2/best.txt"
+fc="learned-s3=$out/learned-s3/best.txt"
 # image seed 2: the learning runs select snapshots on image seed 1 (split, init, batches)
 img="--boundaries 0 --image-iterations 200000 --image-seed 2 --threads 1 --quiet"
 jobs="$out/jobs2.txt"; : > "$jobs"
-for g in a b; do
-  [ $g = a ] && t2=$ta || t2=$tb
+for g in a b c; do
+  case $g in a) t2=$ta ;; b) t2=$tb ;; c) t2=$tc ;; esac
   [ -f "$out/compare-2d-$g.md" ] || echo "$nice_ $bin policy compare --threads 1 --quiet --csv $out/compare-2d-$g.csv --tasks-csv $out/compare-2d-$g-tasks.csv --md $out/compare-2d-$g.md $t2" >> "$jobs"
 done
 [ -f "$out/compare-fashion-a.md" ] || echo "$nice_ $bin policy compare $img --csv $out/compare-fashion-a.csv --tasks-csv $out/compare-fashion-a-tasks.csv --md $out/compare-fashion-a.md $fa" >> "$jobs"
 [ -f "$out/compare-fashion-b.md" ] || echo "$nice_ $bin policy compare $img --csv $out/compare-fashion-b.csv --tasks-csv $out/compare-fashion-b-tasks.csv --md $out/compare-fashion-b.md $fb" >> "$jobs"
+[ -f "$out/compare-fashion-c.md" ] || echo "$nice_ $bin policy compare $img --csv $out/compare-fashion-c.csv --tasks-csv $out/compare-fashion-c-tasks.csv --md $out/compare-fashion-c.md $fc" >> "$jobs"
 # the small path against the general (libm tanh, BLAS) path: a learned table
 # on two boundaries through 'synrl train'
 for b in 1 4; do
@@ -83,10 +87,10 @@ xargs -P "$par" -I{} sh -c '{} > /dev/null || echo "FAILED: {}" >&2' < "$jobs"
 
 # ---- report ----
 echo "## 2D: 10 unseen boundaries (101..110), 10,000 static iterations"
-cat "$out/compare-2d-a.md"; tail -n +3 "$out/compare-2d-b.md"
+cat "$out/compare-2d-a.md"; tail -n +3 "$out/compare-2d-b.md"; tail -n +3 "$out/compare-2d-c.md"
 echo
 echo "## Fashion-MNIST 0 HU, paper protocol, 200,000 iterations, seed 2"
-cat "$out/compare-fashion-a.md"; tail -n +3 "$out/compare-fashion-b.md"
+cat "$out/compare-fashion-a.md"; tail -n +3 "$out/compare-fashion-b.md"; tail -n +3 "$out/compare-fashion-c.md"
 echo
 echo "## the small path against the general path (learned-s2, 'synrl train')"
 for d in "$out"/pathcheck-*; do
@@ -94,7 +98,7 @@ for d in "$out"/pathcheck-*; do
 done
 echo
 echo "## per boundary (training accuracy, %)"
-python3 - "$out/compare-2d-a-tasks.csv" "$out/compare-2d-b-tasks.csv" <<'PY'
+python3 - "$out/compare-2d-a-tasks.csv" "$out/compare-2d-b-tasks.csv" "$out/compare-2d-c-tasks.csv" <<'PY'
 import csv, sys
 rows = [r for f in sys.argv[1:] for r in csv.DictReader(open(f))]
 pol = []
