@@ -145,5 +145,18 @@ if expect_ok "compare: two tables" $C --boundaries 2 --iterations 300 --quiet --
   fi
 fi
 
+# ---------------- the hand-written rule files are what the script writes ----------------
+if command -v python3 >/dev/null; then
+  checks=$((checks + 1))
+  if python3 "$SRC/scripts/make_rule_policies.py" "$T/rules"; then
+    for f in "$T"/rules/rule-*.txt; do
+      cmp -s "$f" "$SRC/data/policies/${f##*/}" || fail "rules: ${f##*/} differs from the script's output"
+    done
+    [ "$(ls "$T"/rules/rule-*.txt | wc -l)" -eq 3 ] || fail "rules: expected 3 rule files"
+  else
+    fail "rules: scripts/make_rule_policies.py failed"
+  fi
+fi
+
 echo "cli_policy_learn: $checks checks, $failures failures"
 [ "$failures" -eq 0 ]
