@@ -130,6 +130,117 @@ syn_status run_checkpoint_check(const char *path, const char *config, syn_err *e
 void run_evaluate(const nn_mlp *net, const data_set *d, nn_loss loss, nn_acc acc, double *loss_out,
                   double *acc_out);
 
+/* ---- learning a static policy over a stream of tasks (data/policy_learn.c) ----
+ * One shared Q table is learned adaptively over many fresh 2D tasks (new
+ * boundary, new network each; a run restarts when it converges or stalls).
+ * At intervals a snapshot of the table is frozen and applied statically to
+ * held-out tasks; the best snapshot by transfer score is kept. */
+
+/* How a frozen table is applied to held-out tasks. */
+#define PLEARN_MAX_TASKS 64
+typedef struct plearn_eval_config {
+  int n_boundaries;         /* held-out 2D boundaries (0: none) */
+  uint64_t boundary_seed0;  /* boundary i has seed boundary_seed0 + i ... */
+  uint64_t run_seed0;       /* ... and its trainee run seed run_seed0 + i */
+  long iterations;          /* static iterations per 2D task */
+  double epsilon, alpha_s;  /* 2D: the paper's 0.25, 1e-3 */
+  int hidden;               /* trainee hidden width (100) */
+  size_t points;            /* 2000 */
+  synrl_path path;          /* SYNRL_PATH_SMALL (fast) or SYNRL_PATH_GENERAL */
+  /* The image task (optional: img_train NULL skips it): the 0-HU OCR network. */
+  const data_set *img_train, *img_valid;
+  long img_iterations;      /* e.g. 20,000 (the full protocol: 200,000) */
+  size_t img_batch;         /* 5000 */
+  long img_batch_every;     /* 5000 */
+  double img_epsilon, img_alpha_s, img_init_range; /* 0.1, 1e-4, 0.1 */
+  uint64_t img_seed;
+} plearn_eval_config;
+
+void plearn_eval_config_default(plearn_eval_config *c);
+
+typedef struct plearn_scores {
+  int n;                        /* 2D tasks evaluated */
+  double acc[PLEARN_MAX_TASKS]; /* final training accuracy per 2D task */
+  double loss[PLEARN_MAX_TASKS];
+  double acc_mean, acc_min, acc_max, loss_mean, loss_min, loss_max;
+  bool has_img;
+  double img_acc, img_loss;     /* validation accuracy and loss of the image run */
+  double score;                 /* what snapshots are ranked by (plearn_score) */
+} plearn_scores;
+
+/* One 2D task with a frozen table: boundary `boundary_seed`, trainee `run_seed`. */
+syn_status plearn_apply_2d(const synrl_policy *p, const plearn_eval_config *c,
+                           uint64_t boundary_seed, uint64_t run_seed, double *acc, double *loss,
+                           syn_err *e);
+/* The image task with a frozen table: validation accuracy and loss. */
+syn_status plearn_apply_images(const synrl_policy *p, const plearn_eval_config *c, double *acc,
+                               double *loss, syn_err *e);
+/* Every held-out task; fills the statistics (score with image_weight). */
+syn_status plearn_evaluate(const synrl_policy *p, const plearn_eval_config *c, double image_weight,
+                           plearn_scores *out, syn_err *e);
+/* score = (1 - w) * mean 2D accuracy + w * image accuracy; 2D alone without
+ * an image run, the image accuracy alone without 2D tasks. */
+double plearn_score(const plearn_scores *s, double image_weight);
+/* Snapshot selection: a candidate replaces the best only if its score is
+ * strictly higher (ties keep the earlier); NaN scores never win. */
+bool plearn_better(const plearn_scores *cand, const plearn_scores *best, bool have_best);
+
+enum { PLEARN_ACT_TANH = 1, PLEARN_ACT_RELU = 2, PLEARN_ACT_SIGMOID = 4 };
+
+typedef struct plearn_config {
+  uint64_t seed;            /* fixes the task stream, networks and exploration */
+  long iterations;          /* learning iterations over the whole stream */
+  long task_max_iterations; /* a run restarts after this many iterations */
+  long check_every;         /* convergence / stall check interval */
+  double converge_acc;      /* restart once training accuracy reaches this (0: off) */
+  int stall_checks;         /* restart when the loss has not fallen by stall_tol for
+                               this many checks (0: off) */
+  double stall_tol;         /* relative improvement that counts */
+  /* learning-side synaptic RL */
+  double epsilon, alpha_q, gamma;
+  double alpha_s_min, alpha_s_max; /* per run, log-uniform */
+  int hidden_min, hidden_max;      /* trainee hidden width per run, uniform */
+  unsigned acts;                   /* PLEARN_ACT_* mask: trainee hidden activation per run */
+  double init_range;
+  size_t points;
+  double init_value;        /* every Q starts here when no start table is given */
+  bool average;             /* snapshot = mean of the live table over the interval since the
+                               last snapshot (sampled every iteration), not the live table */
+  long snapshot_every;      /* iterations between snapshots */
+  bool select_best;         /* keep the snapshot with the best transfer score (else the last) */
+  double image_weight;
+  plearn_eval_config eval;
+  const char *out_dir;      /* best.txt, last.txt, log.csv, best.json written here (NULL: none) */
+} plearn_config;
+
+void plearn_config_default(plearn_config *c);
+
+typedef struct plearn_snapshot {
+  int index;
+  long iteration;           /* learning iterations done */
+  long tasks;               /* runs started so far */
+  long restarts_converged, restarts_stalled;
+  plearn_scores scores;
+  bool is_best;
+  double seconds;
+} plearn_snapshot;
+
+typedef void (*plearn_progress_fn)(void *user, const plearn_snapshot *s);
+
+typedef struct plearn_result {
+  synrl_policy best;        /* the kept table (best or last snapshot) */
+  plearn_scores best_scores;
+  int best_index;
+  long best_iteration;
+  int n_snapshots;
+  long tasks;
+  synrl_policy last;
+} plearn_result;
+
+/* init: the table to start from (NULL: zeros). */
+syn_status plearn_run(const plearn_config *c, const synrl_policy *init, plearn_progress_fn progress,
+                      void *user, plearn_result *res, syn_err *e);
+
 #ifdef __cplusplus
 }
 #endif

@@ -79,7 +79,8 @@ typedef enum {
   SYNRL_PATH_AUTO = 0, /* q8-fast when inputs are 8-bit (VNNI kernel or portable), else general */
   SYNRL_PATH_GENERAL,  /* materialise every weight, forward through BLAS */
   SYNRL_PATH_Q8_REF,   /* 8-bit inputs: first layer as exact integer product, recomputed */
-  SYNRL_PATH_Q8_FAST   /* 8-bit inputs: the same integers, updated incrementally (AVX-512 VNNI) */
+  SYNRL_PATH_Q8_FAST,  /* 8-bit inputs: the same integers, updated incrementally (AVX-512 VNNI) */
+  SYNRL_PATH_SMALL     /* small regression networks without BLAS (nn_small; tanh on core_exp) */
 } synrl_path;
 const char *synrl_path_name(synrl_path p);
 
@@ -128,6 +129,7 @@ typedef struct synrl_trainer {
   const nn_batch *batch;
   nn_ws ws;
   void *q8;              /* state of the 8-bit paths (learn/synrl_q8.c) */
+  nn_small *small;       /* state of the small path */
 } synrl_trainer;
 
 /* Takes ownership of neither net nor policy. */

@@ -114,6 +114,34 @@ double nn_mlp_loss(const nn_mlp *m, const nn_batch *b, nn_ws *ws, nn_loss kind, 
 /* Loss and its gradient with respect to m->params (into ws->grad). */
 double nn_mlp_grad(const nn_mlp *m, const nn_batch *b, nn_ws *ws, nn_loss kind);
 
+/* ---- small dense networks without BLAS (nn/mlp_small.c) ----
+ * For networks like the 2D task's 2-100-1 tanh net, where a BLAS call per
+ * layer and libm's tanh cost far more than the arithmetic. Rows are vector
+ * lanes: eight rows at a time pass through every layer (AVX-512 where the CPU
+ * has it, else portable C doing the same operations lane by lane, so both
+ * give the same bits). tanh and sigmoid are built on core_exp, so they differ
+ * from libm's in the last bits (tanh: absolute error below 5e-16); results
+ * therefore differ from nn_mlp_loss's in the last bits, never in meaning.
+ * Regression losses (euclid, mse) only. */
+typedef struct nn_small {
+  size_t n_max, n;
+  int in_dim, out_dim;
+  int max_width;
+  double *xt;       /* [in_dim][n_pad]: the batch's inputs, feature-major */
+  double *targets;  /* [out_dim][n_pad] */
+  double *buf;      /* two [max_width][8] buffers: one layer's input and output */
+  bool vector;      /* AVX-512 kernels */
+} nn_small;
+
+/* The tanh the small path uses (scalar form). */
+double nn_small_tanh(double x);
+/* portable: the portable kernels even where AVX-512 is present (same bits). */
+syn_status nn_small_create(nn_small *s, const nn_mlp *m, size_t n_max, bool portable, syn_err *e);
+void nn_small_destroy(nn_small *s);
+syn_status nn_small_set_batch(nn_small *s, const nn_mlp *m, const nn_batch *b, syn_err *e);
+/* Loss (kind: euclid or mse) of m on the batch last set. */
+double nn_small_loss(nn_small *s, const nn_mlp *m, nn_loss kind);
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,6 +16,8 @@ static void usage(void) {
       "  eval          evaluate a saved network on a task\n"
       "  policy show   print a policy's greedy action per state\n"
       "  policy import convert the authors' published table to a synrl policy file\n"
+      "  policy learn  learn a static policy over a stream of tasks (transfer-scored)\n"
+      "  policy compare apply frozen tables to the same held-out tasks\n"
       "  export        write a saved network as safetensors\n"
       "  plot          draw PNG figures: 2D decision boundaries, training curves, run groups\n\n"
       "Run 'synrl COMMAND --help' for a command's options and defaults.\n",

@@ -34,15 +34,20 @@ static void print_greedy(const synrl_policy *p, bool with_q) {
 int cli_policy(int argc, char **argv) {
   const char *prog = "synrl policy";
   if (argc < 1) {
-    fprintf(stderr, "%s: missing subcommand: show or import (see synrl policy --help)\n", prog);
+    fprintf(stderr, "%s: missing subcommand: show, import, learn or compare (see synrl policy --help)\n", prog);
     return 2;
   }
   if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
     printf("usage: synrl policy show FILE [--q]\n"
-           "       synrl policy import AUTHORS.tsv OUT.txt\n\n"
+           "       synrl policy import AUTHORS.tsv OUT.txt\n"
+           "       synrl policy learn [options]\n"
+           "       synrl policy compare [options] [LABEL=]FILE ...\n\n"
            "show    prints the greedy action per state (--q: also every Q value).\n"
            "        FILE is a synrl policy file or the authors' TSV table.\n"
-           "import  converts the authors' published table to the synrl policy format.\n");
+           "import  converts the authors' published table to the synrl policy format.\n"
+           "learn   learns one static table over a stream of tasks, keeping the snapshot that\n"
+           "        transfers best to held-out tasks (see synrl policy learn --help).\n"
+           "compare applies tables frozen to the same held-out tasks and tabulates the results.\n");
     return 0;
   }
   syn_err e = {0};
@@ -80,6 +85,8 @@ int cli_policy(int argc, char **argv) {
     }
     return 0;
   }
-  fprintf(stderr, "%s: unknown subcommand '%s' (show or import)\n", prog, argv[0]);
+  if (strcmp(argv[0], "learn") == 0) return cli_policy_learn(argc - 1, argv + 1);
+  if (strcmp(argv[0], "compare") == 0) return cli_policy_compare(argc - 1, argv + 1);
+  fprintf(stderr, "%s: unknown subcommand '%s' (show, import, learn or compare)\n", prog, argv[0]);
   return 2;
 }

@@ -344,8 +344,9 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
       {"halve-at", OPT_LONG, &o.halve_at, 0, 1e12, NULL, "synrl: halve alpha-s from this iteration (0: never)"},
       {"bias-step", OPT_INT, &o.bias_step, 1, 2, NULL,
        "synrl: bias synapses step by this many alpha-s (the authors' code: 2)"},
-      {"path", OPT_CHOICE, &o.path, 0, 0, "auto|general|q8-ref|q8-fast",
-       "synrl: computation path (auto: q8-fast for 8-bit inputs, else general)"},
+      {"path", OPT_CHOICE, &o.path, 0, 0, "auto|general|q8-ref|q8-fast|small",
+       "synrl: computation path (auto: q8-fast for 8-bit inputs, else general; small: 2D-sized "
+       "regression nets without BLAS, own tanh)"},
       {"portable", OPT_FLAG, &o.portable, 0, 0, NULL,
        "synrl: portable kernels even where AVX-512 VNNI is present (same results)"},
       {"lr", OPT_DOUBLE, &o.lr, 1e-300, 1e6, NULL, "gd: learning rate"},
@@ -523,8 +524,15 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
     sc.path = strcmp(o.path, "general") == 0   ? SYNRL_PATH_GENERAL
               : strcmp(o.path, "q8-ref") == 0  ? SYNRL_PATH_Q8_REF
               : strcmp(o.path, "q8-fast") == 0 ? SYNRL_PATH_Q8_FAST
+              : strcmp(o.path, "small") == 0   ? SYNRL_PATH_SMALL
                                                : SYNRL_PATH_AUTO;
-    if (sc.path != SYNRL_PATH_AUTO && sc.path != SYNRL_PATH_GENERAL && !td.train.x_u8) {
+    if (sc.path == SYNRL_PATH_SMALL && td.loss == NN_LOSS_SOFTMAX_CE) {
+      fprintf(stderr, "%s: --path small trains regression networks (--task boundary2d)\n", prog);
+      nn_mlp_destroy(&net);
+      task_free(&td);
+      return 2;
+    }
+    if ((sc.path == SYNRL_PATH_Q8_REF || sc.path == SYNRL_PATH_Q8_FAST) && !td.train.x_u8) {
       fprintf(stderr, "%s: --path %s needs 8-bit inputs (--task images)\n", prog, o.path);
       nn_mlp_destroy(&net);
       task_free(&td);
@@ -610,7 +618,7 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
     fprintf(stderr, "synrl: %ld checkpoint(s) of %zu bytes written to %s, %.3f s in all\n",
             res.checkpoints, res.ckpt_bytes, ckpt_path, res.ckpt_seconds);
   const char *path_used = st ? synrl_path_name(st->path_used) : "n/a";
-  if (st && !o.quiet && st->path_used != SYNRL_PATH_GENERAL)
+  if (st && !o.quiet && (st->path_used == SYNRL_PATH_Q8_REF || st->path_used == SYNRL_PATH_Q8_FAST))
     fprintf(stderr, "synrl: 8-bit %s path, kernel %s%s, %s loss tail\n",
             st->path_used == SYNRL_PATH_Q8_FAST ? "fast" : "reference", synrl_q8_kernel_name(st),
             core_cpu_has_vnni() || o.portable ? "" : " (this CPU lacks AVX-512 VNNI)",

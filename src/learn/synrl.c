@@ -206,6 +206,7 @@ const char *synrl_path_name(synrl_path p) {
     case SYNRL_PATH_GENERAL: return "general";
     case SYNRL_PATH_Q8_REF: return "q8-ref";
     case SYNRL_PATH_Q8_FAST: return "q8-fast";
+    case SYNRL_PATH_SMALL: return "small";
   }
   return "?";
 }
@@ -337,6 +338,11 @@ static syn_status batch_loss(synrl_trainer *t, double *loss, syn_err *e) {
     *loss = nn_loss_finish(t->rule.loss, sum, t->batch->n, t->rule.net->widths[t->rule.net->n_layers]);
     return SYN_OK;
   }
+  if (t->path_used == SYNRL_PATH_SMALL) {
+    synrl_trainer_sync_params(t);
+    *loss = nn_small_loss(t->small, t->rule.net, t->rule.loss);
+    return SYN_OK;
+  }
   return synrl_q8_loss(t, loss, e);
 }
 
@@ -348,16 +354,33 @@ static syn_status synrl_set_batch(learn_rule *r, const nn_batch *b, syn_err *e) 
   t->batch = b;
   if (t->path_used == SYNRL_PATH_AUTO) {
     t->path_used = b->x_u8 ? SYNRL_PATH_Q8_FAST : SYNRL_PATH_GENERAL;
+  } else if (t->path_used == SYNRL_PATH_SMALL) {
+    if (t->rule.loss == NN_LOSS_SOFTMAX_CE || !b->targets)
+      return syn_err_set(e, SYN_ERR_UNSUPPORTED,
+                         "path small trains regression networks (euclid or mse loss) only");
+    if (!t->small) {
+      t->small = calloc(1, sizeof *t->small);
+      if (!t->small) return syn_err_set(e, SYN_ERR_NOMEM, "out of memory");
+      syn_status s = nn_small_create(t->small, t->rule.net, t->ws.n_max, t->cfg.portable, e);
+      if (s) {
+        free(t->small);
+        t->small = NULL;
+        return s;
+      }
+    }
+    syn_status s = nn_small_set_batch(t->small, t->rule.net, b, e);
+    if (s) return s;
   } else if (t->path_used != SYNRL_PATH_GENERAL && !b->x_u8) {
     return syn_err_set(e, SYN_ERR_UNSUPPORTED,
                        "path %s needs 8-bit inputs; this data is not 8-bit (use general)",
                        synrl_path_name(t->path_used));
   }
-  if (t->path_used != SYNRL_PATH_GENERAL && !t->q8) {
+  const bool q8 = t->path_used == SYNRL_PATH_Q8_REF || t->path_used == SYNRL_PATH_Q8_FAST;
+  if (q8 && !t->q8) {
     syn_status s = synrl_q8_create(t, t->ws.n_max, e);
     if (s) return s;
   }
-  if (t->path_used != SYNRL_PATH_GENERAL) {
+  if (q8) {
     syn_status s = synrl_q8_set_batch(t, e);
     if (s) return s;
   }
@@ -381,7 +404,7 @@ static syn_status synrl_step(learn_rule *r, long iter, learn_step_info *info, sy
         return syn_err_set(e, SYN_ERR_ARG, "synrl: step counter overflow at halving");
       t->steps[i] *= 2;
     }
-    if (t->path_used != SYNRL_PATH_GENERAL) synrl_q8_double(t);
+    if (t->path_used == SYNRL_PATH_Q8_REF || t->path_used == SYNRL_PATH_Q8_FAST) synrl_q8_double(t);
   }
   synrl_choose_actions(t);
   double loss;
@@ -412,6 +435,8 @@ static void synrl_destroy(learn_rule *r) {
   synrl_trainer *t = (synrl_trainer *)r;
   if (!t) return;
   synrl_q8_destroy(t);
+  if (t->small) nn_small_destroy(t->small);
+  free(t->small);
   nn_ws_destroy(&t->ws);
   core_free(t->base);
   core_free(t->steps);
