@@ -9,19 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int mkdirs(const char *path) {
-  char buf[4096];
-  snprintf(buf, sizeof buf, "%s", path);
-  for (char *p = buf + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = 0;
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
-    *p = '/';
-  }
-  if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
-  return 0;
-}
-
 static bool wants_help(int argc, char **argv) {
   for (int i = 0; i < argc; i++)
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return true;
@@ -176,7 +163,7 @@ int cli_policy_learn(int argc, char **argv) {
     snprintf(outdir, sizeof outdir, "%s", out);
   else
     snprintf(outdir, sizeof outdir, "runs/policy-learn-s%llu", (unsigned long long)c.seed);
-  if (mkdirs(outdir)) {
+  if (cli_make_dirs(outdir)) {
     fprintf(stderr, "%s: --out %s: cannot create directory: %s\n", prog, outdir, strerror(errno));
     task_free(&td);
     return 1;

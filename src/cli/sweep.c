@@ -325,7 +325,7 @@ int cli_sweep(int argc, char **argv) {
     free(g.text);
     return 1;
   }
-  if (rank == 0 && !dry && mkdir(out, 0777) != 0 && errno != EEXIST) {
+  if (rank == 0 && !dry && cli_make_dirs(out) != 0) {
     fprintf(stderr, "%s: --out %s: cannot create directory: %s\n", prog, out, strerror(errno));
     free(failed);
     free(g.text);

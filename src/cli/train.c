@@ -81,7 +81,7 @@ static int apply_preset(train_opts *o, const char *name) {
   return 0;
 }
 
-static int make_dir(const char *path) {
+int cli_make_dirs(const char *path) {
   char buf[4096];
   snprintf(buf, sizeof buf, "%s", path);
   for (char *p = buf + 1; *p; p++) {
@@ -465,7 +465,7 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
     task_free(&td);
     return e.code == SYN_ERR_IO ? 1 : 2;
   }
-  if (writer && make_dir(outdir)) {
+  if (writer && cli_make_dirs(outdir)) {
     fprintf(stderr, "%s: --out %s: cannot create directory: %s\n", prog, outdir, strerror(errno));
     free(config);
     task_free(&td);

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #if defined(SYNRL_HAVE_VNNI)
-#include <immintrin.h>
+#include "core/exp_avx512.h"
 #endif
 
 #define Q8_CHUNK 256  /* rows per work chunk: a multiple of 16; fixes the order of sums */
@@ -243,26 +243,6 @@ static void kernel_vnni(q8_state *q, size_t blk0, size_t blk1) {
   }
 }
 
-/* exp, lane by lane the same operations as core_exp */
-VNNI_TARGET static inline __m512d exp_vec(__m512d x) {
-  static const double C[11] = {1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0,
-                               1.0 / 362880.0,    1.0 / 40320.0,     1.0 / 5040.0,
-                               1.0 / 720.0,       1.0 / 120.0,       1.0 / 24.0,
-                               1.0 / 6.0,         1.0 / 2.0};
-  __m512d n = _mm512_roundscale_pd(_mm512_mul_pd(x, _mm512_set1_pd(CORE_EXP_LOG2E)),
-                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512d r = _mm512_fnmadd_pd(n, _mm512_set1_pd(CORE_EXP_LN2_HI), x);
-  r = _mm512_fnmadd_pd(n, _mm512_set1_pd(CORE_EXP_LN2_LO), r);
-  __m512d p = _mm512_set1_pd(C[0]);
-  for (int i = 1; i < 11; i++) p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(C[i]));
-  p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0));
-  p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0));
-  __m512d y = _mm512_scalef_pd(p, n);
-  __mmask8 low = _mm512_cmp_pd_mask(x, _mm512_set1_pd(-700.0), _CMP_LT_OQ); /* NaN stays NaN */
-  __mmask8 high = _mm512_cmp_pd_mask(x, _mm512_set1_pd(709.78), _CMP_GT_OQ);
-  y = _mm512_mask_blend_pd(low, y, _mm512_set1_pd(0.0));
-  return _mm512_mask_blend_pd(high, y, _mm512_set1_pd(HUGE_VAL));
-}
 
 /* Loss terms of eight rows (lanes), r .. r+7; `valid` lanes are real rows.
  * Inlined with k known at compile time (10 classes) so the k output vectors
@@ -310,7 +290,7 @@ VNNI_TARGET static inline __attribute__((always_inline)) double tail8_k(
   __m256i vl = _mm256_loadu_si256((const __m256i *)lab);
   __m512d sum = _mm512_setzero_pd(), ey = _mm512_setzero_pd();
   _Pragma("GCC unroll 16") for (int j = 0; j < k; j++) {
-    __m512d ex = exp_vec(_mm512_sub_pd(o[j], m));
+    __m512d ex = core_exp8(_mm512_sub_pd(o[j], m));
     ey = _mm512_mask_mov_pd(ey, _mm256_cmpeq_epi32_mask(vl, _mm256_set1_epi32(j)), ex);
     sum = _mm512_add_pd(sum, ex);
   }

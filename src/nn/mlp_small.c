@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 #if defined(SYNRL_HAVE_VNNI)
-#include <immintrin.h>
+#include "core/exp_avx512.h"
 #endif
 
 #define LANES 8
@@ -114,40 +114,20 @@ __attribute__((target_clones("fma", "default"))) static void loss_portable(const
 #if defined(SYNRL_HAVE_VNNI)
 #define SMALL_TARGET __attribute__((target("avx512f,avx512dq,fma")))
 
-/* exp, lane by lane the same operations as core_exp */
-SMALL_TARGET static inline __m512d exp8(__m512d x) {
-  static const double C[11] = {1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0,
-                               1.0 / 362880.0,    1.0 / 40320.0,     1.0 / 5040.0,
-                               1.0 / 720.0,       1.0 / 120.0,       1.0 / 24.0,
-                               1.0 / 6.0,         1.0 / 2.0};
-  __m512d n = _mm512_roundscale_pd(_mm512_mul_pd(x, _mm512_set1_pd(CORE_EXP_LOG2E)),
-                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512d r = _mm512_fnmadd_pd(n, _mm512_set1_pd(CORE_EXP_LN2_HI), x);
-  r = _mm512_fnmadd_pd(n, _mm512_set1_pd(CORE_EXP_LN2_LO), r);
-  __m512d p = _mm512_set1_pd(C[0]);
-  for (int i = 1; i < 11; i++) p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(C[i]));
-  p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0));
-  p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0));
-  __m512d y = _mm512_scalef_pd(p, n);
-  __mmask8 low = _mm512_cmp_pd_mask(x, _mm512_set1_pd(-700.0), _CMP_LT_OQ);
-  __mmask8 high = _mm512_cmp_pd_mask(x, _mm512_set1_pd(709.78), _CMP_GT_OQ);
-  y = _mm512_mask_blend_pd(low, y, _mm512_set1_pd(0.0));
-  return _mm512_mask_blend_pd(high, y, _mm512_set1_pd(HUGE_VAL));
-}
 
 SMALL_TARGET static inline __m512d act8(nn_act a, __m512d z) {
   const __m512d one = _mm512_set1_pd(1.0);
   switch (a) {
     case NN_ACT_IDENTITY: return z;
     case NN_ACT_TANH: {
-      __m512d e = exp8(_mm512_mul_pd(_mm512_set1_pd(-2.0), _mm512_abs_pd(z)));
+      __m512d e = core_exp8(_mm512_mul_pd(_mm512_set1_pd(-2.0), _mm512_abs_pd(z)));
       __m512d t = _mm512_div_pd(_mm512_sub_pd(one, e), _mm512_add_pd(one, e));
       return _mm512_or_pd(t, _mm512_and_pd(z, _mm512_set1_pd(-0.0)));
     }
     case NN_ACT_RELU:
       return _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(z, _mm512_setzero_pd(), _CMP_GT_OQ), z);
     case NN_ACT_SIGMOID:
-      return _mm512_div_pd(one, _mm512_add_pd(one, exp8(_mm512_sub_pd(_mm512_setzero_pd(), z))));
+      return _mm512_div_pd(one, _mm512_add_pd(one, core_exp8(_mm512_sub_pd(_mm512_setzero_pd(), z))));
   }
   return z;
 }
