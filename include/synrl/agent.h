@@ -49,6 +49,12 @@ typedef struct agent_result {
   double seconds, cpu_seconds;
 } agent_result;
 
+/* The TD error of one transition: r + gamma V(s')(1 - terminated) - V(s),
+ * and 0 on a time-limit truncation (not terminal) and on the first step
+ * after a reset (the reference's conventions). */
+double agent_td_delta(double r, double v_s, double v_next, double gamma, bool terminated,
+                      bool truncated, bool first);
+
 /* Trains. On success the networks are created in *actor (and *critic when
  * use_critic); destroy them with coa_net_destroy. */
 syn_status agent_run(const agent_config *c, coa_net *actor, coa_net *critic, agent_result *res,

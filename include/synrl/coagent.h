@@ -99,7 +99,7 @@ typedef struct coa_learner {
       *gz[COA_MAX_LAYERS], *R[COA_MAX_LAYERS], *gh[COA_MAX_LAYERS];
   int *action;             /* softmax outputs: the sampled index per row */
   double *trace;           /* batch rows x n_params, laid out like params */
-  double *grad, *adam_m, *adam_v; /* n_params each */
+  double *grad, *adam_m, *adam_v; /* n_params each; grad: the last update's mean gradient */
   long adam_t[COA_MAX_LAYERS];
   double *buf;             /* one allocation behind all of the above */
 } coa_learner;
@@ -129,6 +129,9 @@ double coa_learner_lr(const coa_learner *L, int layer); /* the current annealed 
 /* Recomputes pot, mean and gz of every layer from the current values x[]
  * (the actions in x[n_layers] / action[] stay fixed). */
 void coa_learner_refresh(coa_learner *L);
+/* The eligibilities of the current values (backpropagated under BACKPROP /
+ * STE), added into the traces: the last part of coa_learner_act. */
+void coa_learner_eligibility(coa_learner *L);
 /* One synchronous MAP-propagation step on the hidden values of all rows. */
 void coa_learner_map_step(coa_learner *L);
 /* log p(hidden values, action | input) of one row: the negative energy. */

@@ -61,6 +61,12 @@ static syn_status make_net(coa_net *n, int in, int nh, const int *hidden, coa_un
   return coa_net_create(n, nh + 1, widths, units, v, t, e);
 }
 
+double agent_td_delta(double r, double v_s, double v_next, double gamma, bool terminated,
+                      bool truncated, bool first) {
+  if (first || (truncated && !terminated)) return 0.0;
+  return r + gamma * v_next * (terminated ? 0.0 : 1.0) - v_s;
+}
+
 syn_status agent_run(const agent_config *c, coa_net *actor, coa_net *critic, agent_result *res,
                      syn_err *e) {
   memset(actor, 0, sizeof *actor);
@@ -170,12 +176,9 @@ syn_status agent_run(const agent_config *c, coa_net *actor, coa_net *critic, age
     const int *ends = s.ends;
     if (c->use_critic) {
       coa_learner_value(&s.critic, s.next, s.vn, false);
-      for (int r = 0; r < B; r++) {
-        if (s.first[r] || ends[r] == 1)
-          s.delta[r] = 0;
-        else
-          s.delta[r] += c->actor.gamma * s.vn[r] * (ends[r] == 2 ? 0.0 : 1.0) - s.vs[r];
-      }
+      for (int r = 0; r < B; r++)
+        s.delta[r] = agent_td_delta(s.delta[r], s.vs[r], s.vn[r], c->actor.gamma, ends[r] == 2,
+                                    ends[r] == 1, s.first[r]);
       coa_learner_learn(&s.critic, s.delta);
     }
     coa_learner_learn(&s.actor, s.delta);

@@ -424,6 +424,10 @@ void coa_learner_act(coa_learner *L, const double *obs, rng_t *rng) {
   }
   if (L->cfg.rule == COA_RULE_MAPPROP)
     for (int s = 0; s < L->cfg.map_steps; s++) coa_learner_map_step(L);
+  coa_learner_eligibility(L);
+}
+
+void coa_learner_eligibility(coa_learner *L) {
   if (L->cfg.rule == COA_RULE_BACKPROP || L->cfg.rule == COA_RULE_STE) backprop_gz(L);
   add_traces(L);
 }
@@ -478,7 +482,7 @@ void coa_learner_learn(coa_learner *L, const double *rew) {
     const double c1 = 1.0 / (1.0 - pow(b1, (double)t)), c2 = 1.0 / (1.0 - pow(b2, (double)t));
     double *p = n->params + off, *m = L->adam_m + off, *v = L->adam_v + off;
     for (size_t k = 0; k < cnt; k++) {
-      const double gk = g[k] * ib;
+      const double gk = g[k] *= ib;
       m[k] = b1 * m[k] + (1 - b1) * gk;
       v[k] = b2 * v[k] + (1 - b2) * gk * gk;
       p[k] += lr * (m[k] * c1) / (sqrt(v[k] * c2) + c->adam_eps);
