@@ -96,7 +96,8 @@ typedef struct coa_learner {
   int batch;
   long t;                  /* updates applied */
   double *x[COA_MAX_LAYERS + 1], *pot[COA_MAX_LAYERS], *mean[COA_MAX_LAYERS],
-      *gz[COA_MAX_LAYERS], *R[COA_MAX_LAYERS], *gh[COA_MAX_LAYERS];
+      *gz[COA_MAX_LAYERS], *R[COA_MAX_LAYERS], *gh[COA_MAX_LAYERS],
+      *dmu[COA_MAX_LAYERS]; /* d mean / d pot */
   int *action;             /* softmax outputs: the sampled index per row */
   double *trace;           /* batch rows x n_params, laid out like params */
   double *grad, *adam_m, *adam_v; /* n_params each; grad: the last update's mean gradient */

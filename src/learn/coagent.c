@@ -124,7 +124,7 @@ syn_status coa_learner_create(coa_learner *L, coa_net *net, const coa_config *c,
     return syn_err_set(e, SYN_ERR_ARG, "coagent: a value network is trained by backprop");
   const size_t B = (size_t)c->batch, np = net->n_params;
   size_t total = B * (size_t)net->widths[0] + B * np + 3 * np;
-  for (int l = 0; l < nl; l++) total += 6 * B * (size_t)net->widths[l + 1];
+  for (int l = 0; l < nl; l++) total += 7 * B * (size_t)net->widths[l + 1];
   L->buf = core_alloc(total * sizeof(double));
   L->action = core_alloc(B * sizeof(int));
   if (!L->buf || !L->action) {
@@ -140,6 +140,7 @@ syn_status coa_learner_create(coa_learner *L, coa_net *net, const coa_config *c,
     L->x[l + 1] = p, p += m;
     L->pot[l] = p, p += m;
     L->mean[l] = p, p += m;
+    L->dmu[l] = p, p += m;
     L->gz[l] = p, p += m;
     L->R[l] = p, p += m;
     L->gh[l] = p, p += m;
@@ -179,23 +180,37 @@ static void layer_pot(const coa_layer *ly, const double *x, int B, double *pot) 
   }
 }
 
-/* the mean of each unit given its potential (softmax: the probabilities) */
-static void layer_mean(const coa_layer *ly, const double *pot, int B, double *mean) {
+/* the mean of each unit given its potential (softmax: the probabilities) and
+ * its derivative d mean / d pot (unused for softmax) */
+static void layer_mean(const coa_layer *ly, const double *pot, int B, double *mean, double *dmu) {
   const size_t m = (size_t)B * ly->out;
   switch (ly->unit) {
     case COA_BERNOULLI:
-      for (size_t k = 0; k < m; k++) mean[k] = coa_sigmoid(pot[k]);
+      for (size_t k = 0; k < m; k++) {
+        mean[k] = coa_sigmoid(pot[k]);
+        dmu[k] = mean[k] * (1.0 - mean[k]);
+      }
       break;
     case COA_GAUSSIAN:
     case COA_SOFTPLUS:
-      for (size_t k = 0; k < m; k++) mean[k] = coa_softplus(pot[k]);
+      /* one exp per unit: softplus(x) = max(x,0) + log1p(exp(-|x|)) and
+       * sigma(x) from the same exp(-|x|) */
+      for (size_t k = 0; k < m; k++) {
+        const double x = pot[k], z = core_exp(-fabs(x));
+        mean[k] = (x > 0 ? x : 0) + log1p(z);
+        dmu[k] = x >= 0 ? 1.0 / (1.0 + z) : z / (1.0 + z);
+      }
       break;
     case COA_RELU:
-      for (size_t k = 0; k < m; k++) mean[k] = pot[k] > 0 ? pot[k] : 0;
+      for (size_t k = 0; k < m; k++) {
+        mean[k] = pot[k] > 0 ? pot[k] : 0;
+        dmu[k] = pot[k] > 0 ? 1.0 : 0.0;
+      }
       break;
     case COA_LINEAR:
     case COA_GAUSS_OUT:
       memcpy(mean, pot, m * sizeof(double));
+      for (size_t k = 0; k < m; k++) dmu[k] = 1.0;
       break;
     case COA_SOFTMAX:
       for (int r = 0; r < B; r++) {
@@ -255,7 +270,7 @@ static void layer_sample(coa_learner *L, int l, rng_t *rng) {
 static void layer_local_gz(coa_learner *L, int l) {
   const coa_layer *ly = &L->net->layer[l];
   const size_t m = (size_t)L->batch * ly->out;
-  const double *h = L->x[l + 1], *mu = L->mean[l], *pot = L->pot[l];
+  const double *h = L->x[l + 1], *mu = L->mean[l], *dmu = L->dmu[l];
   double *g = L->gz[l];
   const double it = 1.0 / ly->temp, iv = 1.0 / ly->var;
   switch (ly->unit) {
@@ -264,7 +279,7 @@ static void layer_local_gz(coa_learner *L, int l) {
       for (size_t k = 0; k < m; k++) g[k] = (h[k] - mu[k]) * it;
       break;
     case COA_GAUSSIAN:
-      for (size_t k = 0; k < m; k++) g[k] = (h[k] - mu[k]) * coa_sigmoid(pot[k]) * iv * it;
+      for (size_t k = 0; k < m; k++) g[k] = (h[k] - mu[k]) * dmu[k] * iv * it;
       break;
     case COA_GAUSS_OUT:
       for (size_t k = 0; k < m; k++) g[k] = (h[k] - mu[k]) * iv * it;
@@ -309,19 +324,8 @@ static void backprop_gz(coa_learner *L) {
     double *g = L->gz[l];
     layer_back(&n->layer[l + 1], L->gz[l + 1], B, g);
     const size_t m = (size_t)B * ly->out;
-    const double *pot = L->pot[l], *mu = L->mean[l];
-    const double it = 1.0 / ly->temp;
-    for (size_t k = 0; k < m; k++) {
-      double d;
-      switch (ly->unit) {
-        case COA_SOFTPLUS:
-        case COA_GAUSSIAN: d = coa_sigmoid(pot[k]); break;
-        case COA_RELU: d = pot[k] > 0 ? 1.0 : 0.0; break;
-        case COA_BERNOULLI: d = mu[k] * (1.0 - mu[k]); break;
-        default: d = 1.0; break;
-      }
-      g[k] *= d * it;
-    }
+    const double *dmu = L->dmu[l], it = 1.0 / ly->temp;
+    for (size_t k = 0; k < m; k++) g[k] *= dmu[k] * it;
   }
 }
 
@@ -329,7 +333,7 @@ void coa_learner_refresh(coa_learner *L) {
   const coa_net *n = L->net;
   for (int l = 0; l < n->n_layers; l++) {
     layer_pot(&n->layer[l], L->x[l], L->batch, L->pot[l]);
-    layer_mean(&n->layer[l], L->pot[l], L->batch, L->mean[l]);
+    layer_mean(&n->layer[l], L->pot[l], L->batch, L->mean[l], L->dmu[l]);
     if (l < n->n_layers - 1 && !unit_is_stochastic(n->layer[l].unit))
       memcpy(L->x[l + 1], L->mean[l], (size_t)L->batch * n->layer[l].out * sizeof(double));
     layer_local_gz(L, l);
@@ -418,7 +422,7 @@ void coa_learner_act(coa_learner *L, const double *obs, rng_t *rng) {
   memcpy(L->x[0], obs, (size_t)L->batch * n->widths[0] * sizeof(double));
   for (int l = 0; l < n->n_layers; l++) {
     layer_pot(&n->layer[l], L->x[l], L->batch, L->pot[l]);
-    layer_mean(&n->layer[l], L->pot[l], L->batch, L->mean[l]);
+    layer_mean(&n->layer[l], L->pot[l], L->batch, L->mean[l], L->dmu[l]);
     layer_sample(L, l, rng);
     layer_local_gz(L, l);
   }
@@ -438,7 +442,7 @@ void coa_learner_value(coa_learner *L, const double *obs, double *v, bool trace)
   memcpy(L->x[0], obs, (size_t)L->batch * n->widths[0] * sizeof(double));
   for (int l = 0; l < n->n_layers; l++) {
     layer_pot(&n->layer[l], L->x[l], L->batch, L->pot[l]);
-    layer_mean(&n->layer[l], L->pot[l], L->batch, L->mean[l]);
+    layer_mean(&n->layer[l], L->pot[l], L->batch, L->mean[l], L->dmu[l]);
     memcpy(L->x[l + 1], L->mean[l], (size_t)L->batch * n->layer[l].out * sizeof(double));
   }
   for (int r = 0; r < L->batch; r++) v[r] = L->mean[top][(size_t)r * n->widths[top + 1]];
