@@ -377,7 +377,7 @@ int cli_rl(int argc, char **argv) {
   ac.hidden_unit = ac.actor.rule == COA_RULE_MAPPROP    ? COA_GAUSSIAN
                    : ac.actor.rule == COA_RULE_BACKPROP ? COA_SOFTPLUS
                                                         : COA_BERNOULLI;
-  if (strcmp(m, "weightmax-traces") == 0 && !opts_find(specs, "lambda")->set && o.lambda == 0) {
+  if (strcmp(m, "weightmax-traces") == 0 && o.lambda == 0) {
     fprintf(stderr, "%s: --method weightmax-traces needs --lambda > 0 (or a preset)\n", prog);
     return 2;
   }
