@@ -329,16 +329,22 @@ static void backprop_gz(coa_learner *L) {
   }
 }
 
-void coa_learner_refresh(coa_learner *L) {
+/* pot and mean of layers from l0 up (those below are current), then every
+ * layer's local gz */
+static void refresh_from(coa_learner *L, int l0) {
   const coa_net *n = L->net;
   for (int l = 0; l < n->n_layers; l++) {
-    layer_pot(&n->layer[l], L->x[l], L->batch, L->pot[l]);
-    layer_mean(&n->layer[l], L->pot[l], L->batch, L->mean[l], L->dmu[l]);
-    if (l < n->n_layers - 1 && !unit_is_stochastic(n->layer[l].unit))
-      memcpy(L->x[l + 1], L->mean[l], (size_t)L->batch * n->layer[l].out * sizeof(double));
+    if (l >= l0) {
+      layer_pot(&n->layer[l], L->x[l], L->batch, L->pot[l]);
+      layer_mean(&n->layer[l], L->pot[l], L->batch, L->mean[l], L->dmu[l]);
+      if (l < n->n_layers - 1 && !unit_is_stochastic(n->layer[l].unit))
+        memcpy(L->x[l + 1], L->mean[l], (size_t)L->batch * n->layer[l].out * sizeof(double));
+    }
     layer_local_gz(L, l);
   }
 }
+
+void coa_learner_refresh(coa_learner *L) { refresh_from(L, 0); }
 
 void coa_learner_energy_grad(coa_learner *L) {
   const coa_net *n = L->net;
@@ -363,7 +369,7 @@ void coa_learner_map_step(coa_learner *L) {
     const double *gh = L->gh[l];
     for (size_t k = 0; k < m; k++) h[k] += a * gh[k];
   }
-  coa_learner_refresh(L);
+  refresh_from(L, 1); /* the first layer's potential depends on the input only */
 }
 
 double coa_learner_log_joint(coa_learner *L, int row) {
