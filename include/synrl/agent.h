@@ -1,0 +1,66 @@
+/* synrl RL training driver (env layer): a coagent actor (synrl/coagent.h),
+ * optionally with a TD(lambda) critic, trained on a batch of independent
+ * environments (synrl/env.h). The published metric is the average return
+ * over all training episodes. */
+#ifndef SYNRL_AGENT_H
+#define SYNRL_AGENT_H
+
+#include "synrl/coagent.h"
+#include "synrl/env.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct agent_progress {
+  long episodes, target_episodes, steps;
+  double avg_return;    /* over all finished episodes */
+  double recent_return; /* over the last (up to) 100 */
+  double elapsed, eta;  /* seconds */
+  bool final;
+} agent_progress;
+
+typedef struct agent_config {
+  const char *env_name;
+  env_config env;         /* its seed is replaced by one drawn from `seed` per batch row */
+  int n_hidden;           /* hidden layers (1..COA_MAX_LAYERS-1) */
+  int hidden[COA_MAX_LAYERS];
+  coa_unit hidden_unit;   /* Bernoulli, Gaussian or deterministic, matching the rule */
+  double var[COA_MAX_LAYERS]; /* per layer: hidden Gaussian variances, then the output's */
+  double hidden_temp, temp;   /* temperature of the hidden layers and of the output */
+  coa_config actor;       /* rule, batch, lambda, gamma, rates, MAP steps, Adam */
+  bool use_critic;        /* without: the reward itself is every unit's reward */
+  int critic_n_hidden;
+  int critic_hidden[COA_MAX_LAYERS];
+  coa_config critic;      /* rule must be BACKPROP; batch/gamma are taken from actor */
+  double reward_clip;     /* > 0: rewards clipped to +-clip for learning only */
+  long episodes;
+  uint64_t seed;
+  /* optional callbacks */
+  void (*on_episode)(void *user, long episode, long steps, double ret);
+  void (*on_progress)(void *user, const agent_progress *p);
+  void *user;
+  double progress_every; /* seconds between progress calls (0: 1 s) */
+} agent_config;
+
+typedef struct agent_result {
+  long episodes, steps;
+  double avg_return, recent_return;
+  double seconds, cpu_seconds;
+} agent_result;
+
+/* The TD error of one transition: r + gamma V(s')(1 - terminated) - V(s),
+ * and 0 on a time-limit truncation (not terminal) and on the first step
+ * after a reset (the reference's conventions). */
+double agent_td_delta(double r, double v_s, double v_next, double gamma, bool terminated,
+                      bool truncated, bool first);
+
+/* Trains. On success the networks are created in *actor (and *critic when
+ * use_critic); destroy them with coa_net_destroy. */
+syn_status agent_run(const agent_config *c, coa_net *actor, coa_net *critic, agent_result *res,
+                     syn_err *e);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# synrl rl: bad flags fail cleanly (non-zero exit below 128, one stderr line
+# naming the flag, no summary.json left), and short runs work, write their
+# outputs, and repeat bit for bit under a seed.
+#
+# usage: bash tests/cli_rl.sh PATH/TO/synrl SOURCE_DIR
+set -u
+BIN=${1:?usage: cli_rl.sh SYNRL_BINARY SOURCE_DIR}
+T=$(mktemp -d "${TMPDIR:-/tmp}/synrl-clirl-XXXXXX")
+trap 'rm -rf "$T"' EXIT
+failures=0
+checks=0
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+# expect_err NAME NEEDLE ARGS...: `synrl rl ARGS` fails with one line naming NEEDLE
+expect_err() {
+  local name=$1 needle=$2
+  shift 2
+  checks=$((checks + 1))
+  "$BIN" rl --out "$T/bad" --quiet "$@" >"$T/stdout" 2>"$T/stderr" </dev/null
+  local rc=$?
+  local lines
+  lines=$(wc -l <"$T/stderr")
+  if [ "$rc" -eq 0 ]; then fail "$name: exit status 0: rl $*"; return; fi
+  if [ "$rc" -ge 128 ]; then fail "$name: crashed ($rc): rl $*"; return; fi
+  if [ "$lines" -ne 1 ]; then
+    fail "$name: $lines lines on stderr, expected 1: rl $*"
+    sed 's/^/    /' "$T/stderr" | head -5 >&2
+    return
+  fi
+  grep -qF -- "$needle" "$T/stderr" || fail "$name: stderr does not name '$needle': $(cat "$T/stderr")"
+  [ -f "$T/bad/summary.json" ] && fail "$name: a failed run left summary.json"
+  return 0
+}
+
+expect_err method --method --method sgd
+expect_err preset-task --preset --preset pong-weightmax
+expect_err preset-method --preset --preset cartpole-adam
+expect_err preset-shape --preset --preset cartpole
+expect_err env --env --env pong
+expect_err episodes-zero --episodes --episodes 0
+expect_err episodes-word --episodes --episodes many
+expect_err batch-zero --batch --batch 0
+expect_err lr-word --lr --lr 0.1,x,3
+expect_err lr-count --lr --lr 0.1,0.2
+expect_err lr-negative --lr --lr 0.1,-0.2,0.3
+expect_err lr-trailing-comma --lr --lr 0.1,0.2,
+expect_err lr-end-count --lr-end --lr-end 1e-3
+expect_err critic-lr-count --critic-lr --critic-lr 1e-3
+expect_err var-zero --var --var 0,0.1,0.1
+expect_err hidden-zero --hidden --hidden 0,32
+expect_err hidden-fraction --hidden --hidden 6.5
+expect_err hidden-too-deep --hidden --hidden 4,4,4,4
+expect_err lambda-range --lambda --lambda 1.5
+expect_err temp-zero --temp --temp 0
+expect_err map-steps --map-steps --map-steps -1
+expect_err critic-choice --critic --critic maybe
+expect_err seed-negative --seed --seed -3
+expect_err unknown-flag --frobnicate --frobnicate 3
+expect_err missing-value --episodes --episodes
+expect_err traces-lambda-zero --lambda --preset cartpole-weightmax-traces --lambda 0
+expect_err traces-custom-env --lambda --env multiplexer6 --method weightmax-traces
+checks=$((checks + 1))
+: > "$T/afile"
+"$BIN" rl --env multiplexer6 --episodes 3 --quiet --out "$T/afile/sub" >/dev/null 2>"$T/stderr"
+rc=$?
+{ [ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && grep -qF -- "--out" "$T/stderr"; } || fail "out-not-dir: rc $rc: $(cat "$T/stderr")"
+
+# runs that work
+checks=$((checks + 1))
+if "$BIN" rl --help >"$T/help" 2>&1 && grep -q -- "--preset" "$T/help"; then :; else fail "rl --help"; fi
+for run in a b; do
+  checks=$((checks + 1))
+  "$BIN" rl --preset cartpole-weightmax --episodes 8 --seed 3 --quiet --out "$T/run-$run" 2>"$T/stderr" ||
+    fail "cartpole run $run: $(cat "$T/stderr")"
+done
+checks=$((checks + 1))
+for f in summary.json returns.csv nets.bin; do
+  [ -s "$T/run-a/$f" ] || fail "cartpole run: no $f"
+done
+[ "$(wc -l <"$T/run-a/returns.csv")" -eq 9 ] || fail "returns.csv: $(wc -l <"$T/run-a/returns.csv") lines, expected 9"
+head -1 "$T/run-a/returns.csv" | grep -qx "episode,steps,return,running_mean" || fail "returns.csv header"
+cmp -s "$T/run-a/returns.csv" "$T/run-b/returns.csv" || fail "same seed, different returns"
+cmp -s "$T/run-a/nets.bin" "$T/run-b/nets.bin" || fail "same seed, different networks"
+grep -q '"avg_return"' "$T/run-a/summary.json" || fail "summary.json lacks avg_return"
+checks=$((checks + 1))
+"$BIN" rl --preset cartpole-weightmax --episodes 8 --seed 4 --quiet --out "$T/run-c" 2>/dev/null
+cmp -s "$T/run-a/nets.bin" "$T/run-c/nets.bin" && fail "different seeds, same networks"
+# every method runs; a one-step task logs block means
+for m in reinforce weightmax weightmax-traces mapprop backprop ste; do
+  checks=$((checks + 1))
+  "$BIN" rl --preset "cartpole-$m" --episodes 3 --quiet --out "$T/m-$m" 2>"$T/stderr" || fail "cartpole-$m: $(cat "$T/stderr")"
+done
+checks=$((checks + 1))
+"$BIN" rl --preset multiplexer20-weightmax --episodes 2000 --log-every 500 --quiet --out "$T/mux" 2>"$T/stderr" ||
+  fail "multiplexer: $(cat "$T/stderr")"
+[ "$(wc -l <"$T/mux/returns.csv")" -eq 5 ] || fail "multiplexer returns.csv: $(wc -l <"$T/mux/returns.csv") lines, expected 5"
+checks=$((checks + 1))
+"$BIN" rl --preset mountaincar-mapprop --episodes 1 --max-steps 50 --quiet --out "$T/mc" 2>"$T/stderr" ||
+  fail "mountaincar: $(cat "$T/stderr")"
+# a run over an earlier one's directory replaces its outputs
+checks=$((checks + 1))
+"$BIN" rl --preset cartpole-weightmax --episodes 0 --quiet --out "$T/run-a" 2>/dev/null
+[ -f "$T/run-a/summary.json" ] || fail "a bad flag removed an earlier run's summary.json"
+
+echo "cli_rl: $checks checks, $failures failures"
+[ "$failures" -eq 0 ]
