@@ -9,6 +9,7 @@
 int cli_train(int argc, char **argv);
 int cli_eval(int argc, char **argv);
 int cli_policy(int argc, char **argv);
+int cli_classify(int argc, char **argv);
 
 /* What defines a task and a network: shared by train and eval. */
 typedef struct task_opts {

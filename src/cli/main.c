@@ -12,7 +12,8 @@ static void usage(void) {
       "  train         train a network (default: the paper's 2D experiment, adaptive policy)\n"
       "  eval          evaluate a saved network on a task\n"
       "  policy show   print a policy's greedy action per state\n"
-      "  policy import convert the authors' published table to a synrl policy file\n\n"
+      "  policy import convert the authors' published table to a synrl policy file\n"
+      "  classify      DeepAGREL (BrainProp) or backprop on a dense/conv/loccon image network\n\n"
       "Run 'synrl COMMAND --help' for a command's options and defaults.\n",
       SYNRL_VERSION);
 }
@@ -24,6 +25,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "train") == 0) return cli_train(argc - 2, argv + 2);
   if (strcmp(cmd, "eval") == 0) return cli_eval(argc - 2, argv + 2);
   if (strcmp(cmd, "policy") == 0) return cli_policy(argc - 2, argv + 2);
+  if (strcmp(cmd, "classify") == 0) return cli_classify(argc - 2, argv + 2);
   if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
     usage();
     return 0;
