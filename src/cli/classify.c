@@ -233,9 +233,10 @@ int cli_classify(int argc, char **argv) {
       {"help", OPT_FLAG, &help, 0, 0, NULL, "this help"},
       {0},
   };
+  bool want_help = false; /* --help wins over bad flags given with it */
   for (int i = 0; i < argc; i++)
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) help = true;
-  if (help) {
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) want_help = true;
+  if (want_help) {
     opts_help("usage: synrl classify [--net N] [--data D] [--rule R] [options]", specs);
     return 0;
   }
