@@ -18,10 +18,11 @@ def ms(v, scale=1.0, fmt="{:.2f}"):
 
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else "runs/agrel/full"
-    groups = {}
+    groups, unfinished = {}, []
     for d in sorted(os.listdir(root)):
         p = os.path.join(root, d, "summary.json")
         if not os.path.exists(p):
+            unfinished.append(d)
             continue
         s = json.load(open(p))
         groups.setdefault((s["data"], s["net"], s["rule"]), []).append(s)
@@ -46,6 +47,8 @@ def main():
         ra = statistics.mean(r["best_epoch"] for r in a) / statistics.mean(r["best_epoch"] for r in b)
         print(f"{data} {net}: agrel − backprop = {100 * da:+.2f} points; "
               f"best-valid epoch ratio agrel/backprop = {ra:.2f}")
+    if unfinished:
+        print("\nunfinished or failed (no summary.json): " + ", ".join(unfinished))
 
 
 if __name__ == "__main__":
