@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 static void test_select(void **st) {
   (void)st;
@@ -363,6 +364,51 @@ static void test_driver_early_stopping(void **st) {
   assert_true(r.epochs < 50);
 }
 
+/* lr halves every `halve_every` epochs: the lr column of metrics.csv */
+static void test_driver_lr_schedule(void **st) {
+  (void)st;
+  data_set tr, va;
+  make_blobs(&tr, 64, 1);
+  make_blobs(&va, 16, 2);
+  nn_lspec sp[] = {{.kind = NN_L_DENSE, .units = 8}, {.kind = NN_L_RELU}, {.kind = NN_L_DENSE, .units = 4}};
+  nn_net net;
+  syn_err e;
+  assert_int_equal(nn_net_create(&net, 12, 12, 1, 3, sp, &e), SYN_OK);
+  rng_t r;
+  rng_seed(&r, 1, 1);
+  nn_net_init_normal(&net, 0.05, &r);
+  cls_config c;
+  assert_int_equal(cls_config_preset(&c, "dense", &e), SYN_OK);
+  c.batch = 16;
+  c.max_epochs = 5;
+  c.patience = 0;
+  c.halve_every = 2;
+  c.lr = 0.2;
+  char dir[512], csv[600];
+  tu_path(dir, sizeof dir, "lr");
+  mkdir(dir, 0777);
+  c.out_dir = dir;
+  cls_result res;
+  if (cls_train(&net, &tr, &va, NULL, &c, &res, &e)) fail_msg("%s", e.msg);
+  snprintf(csv, sizeof csv, "%s/metrics.csv", dir);
+  long n;
+  unsigned char *t = tu_slurp(csv, &n);
+  t[n] = 0;
+  assert_contains((char *)t, "\n1,0.2,");
+  assert_contains((char *)t, "\n2,0.2,");
+  assert_contains((char *)t, "\n3,0.1,");
+  assert_contains((char *)t, "\n4,0.1,");
+  assert_contains((char *)t, "\n5,0.05,");
+  assert_true(isnan(res.test_acc)); /* no test set given */
+  free(t);
+  nn_net_destroy(&net);
+  data_set_free(&tr);
+  data_set_free(&va);
+  /* settings out of range are refused */
+  c.lr = 0;
+  assert_int_not_equal(cls_train(&net, &tr, &va, NULL, &c, &res, &e), SYN_OK);
+}
+
 static void test_presets(void **st) {
   (void)st;
   cls_config c;
@@ -402,6 +448,7 @@ int main(void) {
       cmocka_unit_test(test_presets),
       cmocka_unit_test(test_driver_learns_and_repeats),
       cmocka_unit_test(test_driver_early_stopping),
+      cmocka_unit_test(test_driver_lr_schedule),
   };
   return cmocka_run_group_tests(tests, NULL, tu_teardown_tmp);
 }
