@@ -102,6 +102,10 @@ expect_ok "preset" "$BIN" classify --preset mnist-dense --epochs 1 "${SMALL[@]}"
 grep -q '"net": "dense"' "$T/o-preset/summary.json" || fail "--preset mnist-dense did not pick dense"
 grep -q '"init_sd": 0.01' "$T/o-preset/summary.json" || fail "--preset mnist-dense: init_sd"
 
+expect_ok "arch code" "$BIN" classify --net loccon --arch code --epochs 1 "${SMALL[@]}" --out "$T/o-code"
+grep -q 'local32k3s2valid' "$T/o-code/summary.json" || fail "--arch code: loccon's second layer is not locally connected"
+grep -q '"arch": "code"' "$T/o-code/summary.json" || fail "--arch not recorded"
+
 # ---- tiny Fashion-style IDX set
 be32() {
   printf "\\x$(printf %02x $(($1 >> 24 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))"
@@ -141,6 +145,7 @@ expect_err "temperature" "--temperature" "$BIN" "${B[@]}" --temperature 0
 expect_err "seed" "--seed" "$BIN" "${B[@]}" --seed -3
 expect_err "bn momentum" "--bn-momentum" "$BIN" "${B[@]}" --bn-momentum 1
 expect_err "fb init" "--fb-init" "$BIN" "${B[@]}" --fb-init random
+expect_err "arch" "--arch" "$BIN" "${B[@]}" --arch keras
 expect_err "unknown" "--layers" "$BIN" "${B[@]}" --layers 3
 expect_err "missing value" "--seed" "$BIN" "${B[@]}" --seed
 expect_err "batch too big" "--batch" "$BIN" "${B[@]}" --batch 500

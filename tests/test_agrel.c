@@ -436,6 +436,18 @@ static void test_presets(void **st) {
     assert_int_equal(nn_net_out_size(&net), 10);
     nn_net_destroy(&net);
   }
+  /* the authors' code's layers: no batch norm in dense nor after dense 500;
+   * loccon's second layer locally connected, valid: 26 -> 12 */
+  const size_t code_params[3] = {784 * 1500 + 1500 * 1000 + 1000 * 500 + 500 * 10,
+                                 288 + 9216 + 6272 * 500 + 5000 + 2 * (32 + 32),
+                                 26 * 26 * 288 + 12 * 12 * 9216 + 4608 * 500 + 5000 + 2 * (32 + 32)};
+  for (int i = 0; i < 3; i++) {
+    assert_int_equal(cls_net_specs_arch(nets[i], true, 10, sp, &nl, &e), SYN_OK);
+    nn_net net;
+    assert_int_equal(nn_net_create(&net, 28, 28, 1, nl, sp, &e), SYN_OK);
+    assert_int_equal(net.n_params, code_params[i]);
+    nn_net_destroy(&net);
+  }
 }
 
 int main(void) {

