@@ -20,6 +20,7 @@ int cli_plot(int argc, char **argv);
 int cli_policy_learn(int argc, char **argv);
 int cli_policy_compare(int argc, char **argv);
 int cli_rl(int argc, char **argv);
+int cli_classify(int argc, char **argv);
 
 /* What defines a task and a network: shared by train and eval. */
 typedef struct task_opts {

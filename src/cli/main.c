@@ -20,7 +20,8 @@ static void usage(void) {
       "  policy compare apply frozen tables to the same held-out tasks\n"
       "  export        write a saved network as safetensors\n"
       "  plot          draw PNG figures: 2D decision boundaries, training curves, run groups\n"
-      "  rl            train a coagent network on an RL task (Weight Max, MAP prop, ...)\n\n"
+      "  rl            train a coagent network on an RL task (Weight Max, MAP prop, ...)\n"
+      "  classify      DeepAGREL (BrainProp) or backprop on a dense/conv/loccon image network\n\n"
       "Run 'synrl COMMAND --help' for a command's options and defaults.\n",
       SYNRL_VERSION);
 }
@@ -35,6 +36,7 @@ static int dispatch(int argc, char **argv) {
   if (strcmp(cmd, "export") == 0) return cli_export(argc - 2, argv + 2);
   if (strcmp(cmd, "plot") == 0) return cli_plot(argc - 2, argv + 2);
   if (strcmp(cmd, "rl") == 0) return cli_rl(argc - 2, argv + 2);
+  if (strcmp(cmd, "classify") == 0) return cli_classify(argc - 2, argv + 2);
   if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
     usage();
     return 0;

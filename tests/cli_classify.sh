@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# synrl classify on tiny data sets this script makes (MNIST-JSON digits and
+# Fashion-style IDX files): short runs of every network and rule with their
+# outputs checked, determinism of a seed, and bad flags and files (one-line
+# error naming the flag or file, exit status 1..127, no finished-looking output).
+#
+# usage: bash tests/cli_classify.sh PATH/TO/synrl SOURCE_DIR
+set -u
+BIN=${1:?usage: cli_classify.sh SYNRL_BINARY SOURCE_DIR}
+T=$(mktemp -d "${TMPDIR:-/tmp}/synrl-cls-XXXXXX")
+trap 'rm -rf "$T"' EXIT
+export LC_ALL=C
+failures=0
+checks=0
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+expect_err() { # expect_err NAME NEEDLE CMD...
+  local name=$1 needle=$2
+  shift 2
+  checks=$((checks + 1))
+  "$@" >"$T/stdout" 2>"$T/stderr" </dev/null
+  local rc=$? lines
+  lines=$(wc -l <"$T/stderr")
+  if [ "$rc" -eq 0 ]; then fail "$name: exit status 0: $*"; return; fi
+  if [ "$rc" -ge 128 ]; then fail "$name: crashed ($rc): $*"; sed 's/^/    /' "$T/stderr" >&2; return; fi
+  if [ "$lines" -ne 1 ]; then fail "$name: $lines lines on stderr: $(head -5 "$T/stderr")"; return; fi
+  grep -qF -- "$needle" "$T/stderr" || fail "$name: stderr does not name '$needle': $(cat "$T/stderr")"
+}
+
+expect_ok() { # expect_ok NAME CMD...
+  local name=$1
+  shift
+  checks=$((checks + 1))
+  "$@" >"$T/stdout" 2>"$T/stderr" </dev/null
+  local rc=$?
+  if [ "$rc" -ne 0 ]; then
+    fail "$name: exit status $rc: $*"
+    sed 's/^/    /' "$T/stderr" | head -20 >&2
+    return 1
+  fi
+}
+
+no_complete_output() { # NAME DIR
+  checks=$((checks + 1))
+  for f in summary.json metrics.csv net.bin; do
+    [ -f "$2/$f" ] && fail "$1: failed run left $2/$f"
+  done
+  return 0
+}
+
+# ---- tiny MNIST-JSON set: 8 images per digit, a bright bar whose row is the digit
+M="$T/mnist"
+mkdir -p "$M"
+for d in 0 1 2 3 4 5 6 7 8 9; do
+  awk -v d=$d 'BEGIN {
+    printf "{\"data\": ["
+    for (i = 0; i < 8; i++) for (j = 0; j < 784; j++) {
+      r = int(j / 28); v = (r >= 2 * d + 4 && r <= 2 * d + 5) ? 0.9 : ((i * 7 + j) % 13) / 100
+      printf "%s%s", (i || j) ? "," : "", v
+    }
+    printf "]}\n" }' >"$M/$d.json"
+done
+SMALL=(--data-dir "$M" --n-valid 10 --n-test 10 --batch 16 --quiet)
+
+for net in dense conv loccon; do
+  for rule in agrel backprop; do
+    O="$T/o-$net-$rule"
+    if expect_ok "$net $rule" "$BIN" classify --net $net --rule $rule --epochs 2 "${SMALL[@]}" --out "$O"; then
+      for f in metrics.csv summary.json net.bin; do [ -s "$O/$f" ] || fail "$net $rule: no $f"; done
+      [ "$(wc -l <"$O/metrics.csv")" -eq 3 ] || fail "$net $rule: metrics.csv has $(wc -l <"$O/metrics.csv") lines"
+      head -1 "$O/metrics.csv" | grep -q '^epoch,lr,' || fail "$net $rule: metrics.csv header"
+      grep -q "\"rule\": \"$rule\"" "$O/summary.json" || fail "$net $rule: summary rule"
+      grep -q '"epochs": 2,' "$O/summary.json" || fail "$net $rule: summary epochs"
+      grep -q '"train_examples": 60,' "$O/summary.json" || fail "$net $rule: summary train_examples"
+      grep -qE '"test_acc": [0-9.]+' "$O/summary.json" || fail "$net $rule: no test_acc"
+      ls "$O" | grep -q tmp && fail "$net $rule: temporary files left: $(ls "$O")"
+    fi
+  done
+done
+grep -q '"batch": 16' "$T/o-loccon-agrel/summary.json" || fail "loccon: --batch not applied"
+grep -q 'local32k3s1valid' "$T/o-loccon-agrel/summary.json" || fail "loccon: no locally connected layer"
+
+# the dense net learns the bars (10 classes, chance 10%)
+if expect_ok "dense backprop learns" "$BIN" classify --net dense --rule backprop --epochs 8 --patience 0 "${SMALL[@]}" --out "$T/o-learn"; then
+  awk -F': ' '/"best_valid_acc"/ {gsub(",", "", $2); exit !($2 >= 0.5)}' "$T/o-learn/summary.json" ||
+    fail "dense backprop: $(grep valid_acc "$T/o-learn/summary.json")"
+fi
+
+# a seed fixes the run; another seed changes it
+sum() { sed -n 's/.*"params_fnv1a64": "\(.*\)".*/\1/p' "$1/summary.json"; }
+expect_ok "repeat" "$BIN" classify --net conv --rule agrel --epochs 2 --seed 3 "${SMALL[@]}" --out "$T/r1"
+expect_ok "repeat" "$BIN" classify --net conv --rule agrel --epochs 2 --seed 3 "${SMALL[@]}" --out "$T/r2"
+expect_ok "other seed" "$BIN" classify --net conv --rule agrel --epochs 2 --seed 4 "${SMALL[@]}" --out "$T/r3"
+[ -n "$(sum "$T/r1")" ] && [ "$(sum "$T/r1")" = "$(sum "$T/r2")" ] || fail "seed 3 twice: $(sum "$T/r1") vs $(sum "$T/r2")"
+[ "$(sum "$T/r1")" != "$(sum "$T/r3")" ] || fail "seeds 3 and 4 gave the same weights"
+expect_ok "independent feedback" "$BIN" classify --net dense --fb-init independent --epochs 1 "${SMALL[@]}" --out "$T/o-fb"
+grep -q '"fb_init": "independent"' "$T/o-fb/summary.json" || fail "fb-init not recorded"
+expect_ok "preset" "$BIN" classify --preset mnist-dense --epochs 1 "${SMALL[@]}" --out "$T/o-preset"
+grep -q '"net": "dense"' "$T/o-preset/summary.json" || fail "--preset mnist-dense did not pick dense"
+grep -q '"init_sd": 0.01' "$T/o-preset/summary.json" || fail "--preset mnist-dense: init_sd"
+
+expect_ok "arch code" "$BIN" classify --net loccon --arch code --epochs 1 "${SMALL[@]}" --out "$T/o-code"
+grep -q 'local32k3s2valid' "$T/o-code/summary.json" || fail "--arch code: loccon's second layer is not locally connected"
+grep -q '"arch": "code"' "$T/o-code/summary.json" || fail "--arch not recorded"
+
+# ---- tiny Fashion-style IDX set
+be32() {
+  printf "\\x$(printf %02x $(($1 >> 24 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))"
+  printf "\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 & 255)))"
+}
+idx_set() { # DIR PREFIX N
+  { printf '\x00\x00\x08\x03'; be32 "$3"; be32 28; be32 28
+    head -c $(($3 * 784)) /dev/urandom; } >"$1/$2-images-idx3-ubyte"
+  { printf '\x00\x00\x08\x01'; be32 "$3"
+    awk -v n="$3" 'BEGIN { for (i = 0; i < n; i++) printf "%c", i % 10 }'; } >"$1/$2-labels-idx1-ubyte"
+}
+F="$T/fashion"
+mkdir -p "$F"
+idx_set "$F" train 40
+idx_set "$F" t10k 12
+gzip -k "$F/t10k-images-idx3-ubyte"
+rm "$F/t10k-images-idx3-ubyte"
+if expect_ok "fashion dense" "$BIN" classify --data fashion --data-dir "$F" --n-valid 8 --batch 8 --net dense --epochs 1 --quiet --out "$T/o-f"; then
+  grep -q '"test_examples": 12,' "$T/o-f/summary.json" || fail "fashion: test set"
+  grep -q '"train_examples": 32,' "$T/o-f/summary.json" || fail "fashion: train set"
+fi
+
+# ---- bad flags and files
+B=(classify "${SMALL[@]}" --epochs 1)
+expect_err "net" "--net" "$BIN" "${B[@]}" --net resnet
+expect_err "rule" "--rule" "$BIN" "${B[@]}" --rule hebb
+expect_err "data" "--data" "$BIN" "${B[@]}" --data cifar100
+expect_err "preset" "--preset" "$BIN" "${B[@]}" --preset mnist-huge
+expect_err "preset vs net" "--preset" "$BIN" "${B[@]}" --preset mnist-conv --net dense
+expect_err "epochs 0" "--epochs" "$BIN" "${B[@]}" --epochs 0
+expect_err "epochs word" "--epochs" "$BIN" "${B[@]}" --epochs ten
+expect_err "patience" "--patience" "$BIN" "${B[@]}" --patience -1
+expect_err "lr" "--lr" "$BIN" "${B[@]}" --lr 0
+expect_err "lr nan" "--lr" "$BIN" "${B[@]}" --lr nan
+expect_err "epsilon" "--epsilon" "$BIN" "${B[@]}" --epsilon 1.5
+expect_err "temperature" "--temperature" "$BIN" "${B[@]}" --temperature 0
+expect_err "seed" "--seed" "$BIN" "${B[@]}" --seed -3
+expect_err "bn momentum" "--bn-momentum" "$BIN" "${B[@]}" --bn-momentum 1
+expect_err "fb init" "--fb-init" "$BIN" "${B[@]}" --fb-init random
+expect_err "arch" "--arch" "$BIN" "${B[@]}" --arch keras
+expect_err "unknown" "--layers" "$BIN" "${B[@]}" --layers 3
+expect_err "missing value" "--seed" "$BIN" "${B[@]}" --seed
+expect_err "batch too big" "--batch" "$BIN" "${B[@]}" --batch 500
+expect_err "split too big" "--n-valid" "$BIN" classify --data-dir "$M" --n-valid 50 --n-test 40 --quiet --epochs 1
+expect_err "fashion n-test" "--n-test" "$BIN" classify --data fashion --data-dir "$F" --n-test 5 --quiet
+expect_err "no data dir" "$T/none" "$BIN" classify --data-dir "$T/none" --quiet --epochs 1
+expect_err "fashion dir without files" "--data-dir" "$BIN" classify --data fashion --data-dir "$M" --quiet
+touch "$T/afile"
+expect_err "out under a file" "--out" "$BIN" "${B[@]}" --out "$T/afile/sub"
+expect_err "positional" "stray" "$BIN" "${B[@]}" stray
+
+mk_bad() { # NAME: a copy of the good set to damage (4.json)
+  rm -rf "$T/bad-$1"
+  cp -r "$M" "$T/bad-$1"
+}
+mk_bad trunc
+truncate -s -10 "$T/bad-trunc/4.json"
+mk_bad value
+sed -i 's/0.9/9.9/' "$T/bad-value/4.json"
+mk_bad garbage
+printf 'not json at all' >"$T/bad-garbage/4.json"
+mk_bad missing
+rm "$T/bad-missing/4.json"
+mk_bad count
+sed -i 's/\]}$/,0.5]}/' "$T/bad-count/4.json"
+for c in trunc value garbage missing count; do
+  expect_err "json $c" "$T/bad-$c/4.json" "$BIN" classify --data-dir "$T/bad-$c" --n-valid 10 --n-test 10 --quiet --epochs 1 --out "$T/o-bad-$c"
+  no_complete_output "json $c" "$T/o-bad-$c"
+done
+cp -r "$F" "$T/fbad"
+truncate -s -3 "$T/fbad/train-images-idx3-ubyte"
+expect_err "idx truncated" "$T/fbad/train-images-idx3-ubyte" "$BIN" classify --data fashion --data-dir "$T/fbad" --quiet --n-valid 8 --out "$T/o-fbad"
+no_complete_output "idx truncated" "$T/o-fbad"
+
+# a rerun whose net.bin cannot be written fails and leaves no summary.json
+O="$T/o-dense-agrel"
+rm -f "$O/net.bin"
+mkdir "$O/net.bin"
+touch "$O/net.bin/keep"
+expect_err "net.bin not writable" "net.bin" "$BIN" "${B[@]}" --out "$O"
+[ -f "$O/summary.json" ] && fail "unwritable net.bin: summary.json left"
+
+if expect_ok "help" "$BIN" classify --help; then
+  grep -qE -- '--net dense\|conv\|loccon .*\[conv\]' "$T/stdout" || fail "help: no --net default"
+  grep -qE -- '--epsilon .*\[0\.02\]' "$T/stdout" || fail "help: no --epsilon default"
+fi
+expect_ok "synrl --help lists classify" "$BIN" --help && grep -q classify "$T/stdout" || fail "usage lacks classify"
+
+echo "cli_classify: $checks checks, $failures failures"
+[ "$failures" -eq 0 ]
