@@ -54,11 +54,12 @@ print("Fitted: T_shared (policy step, repeated by every process), t_chunk (one o
 print("| network | T_shared (ms) | t_chunk (ms) | gather at P = 2, loopback (ms) |")
 print("|---|---|---|---|")
 for net, (ts, tc, g2, _) in model.items():
-    print(f"| {net.upper().replace('HU', ' HU')} | {ts:.4f} | {tc:.4f} | {g2:.4f} |")
+    g2s = f"{g2:.4f}" if g2 > 0 else f"below resolution ({g2:+.4f}: P = 2 beat the compute model)"
+    print(f"| {net.upper().replace('HU', ' HU')} | {ts:.4f} | {tc:.4f} | {g2s} |")
 print()
 print(f"Predicted ms per iteration on a cluster (alpha = {a.alpha_us:g} us, beta = {a.beta_gbs:g} GB/s; "
       f"batch 5000 = {C} chunks, so at most {C} processes have work):\n")
-print("| network | rule | bytes exchanged per process per step | " + " | ".join(f"P = {p}" for p in ranks) + " |")
+print("| network | rule | bytes each process ends up with per step | " + " | ".join(f"P = {p}" for p in ranks) + " |")
 print("|---|---|---|" + "---|" * len(ranks))
 for net, (ts, tc, _, tgd) in model.items():
     def rl(P):
