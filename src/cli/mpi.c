@@ -46,16 +46,14 @@ int cli_mpi_init(int *argc, char ***argv) {
 #endif
 }
 
-static bool mpi_on(void) {
 #if defined(SYNRL_HAVE_MPI)
+static bool mpi_on(void) {
   int init = 0, fin = 0;
   MPI_Initialized(&init);
   MPI_Finalized(&fin);
   return init && !fin;
-#else
-  return false;
-#endif
 }
+#endif
 
 int cli_mpi_rank(void) {
   int r = 0;
