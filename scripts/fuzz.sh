@@ -16,12 +16,13 @@ if ! command -v clang >/dev/null; then
   echo "fuzz.sh: clang not found (scripts/setup.sh installs it); skipping" >&2
   exit 0
 fi
-ALL=(fuzz_idx fuzz_idx_gz fuzz_policy fuzz_net fuzz_ckpt fuzz_opts)
+ALL=(fuzz_idx fuzz_idx_gz fuzz_policy fuzz_net fuzz_ckpt fuzz_opts fuzz_mnist_json fuzz_cifar
+     fuzz_lnet fuzz_coagent)
 HARNESSES=("${ALL[@]}")
 [ $# -gt 0 ] && HARNESSES=("$@")
 JOBS=${SYNRL_JOBS:-2}
 
-CC=clang cmake -S . -B build-fuzz -DSYNRL_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DSYNRL_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-fuzz -j"$JOBS" --target "${HARNESSES[@]}" >/dev/null
 
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
