@@ -408,6 +408,20 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
     return 2;
   }
   core_set_threads(o.threads);
+  /* The presets' table is named relative to the repository; from another
+   * directory, look beside the binary (build/synrl -> data/policies/). */
+  char policy_buf[8192];
+  if (o.policy && !opts_find(specs, "policy")->set && access(o.policy, R_OK) != 0) {
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+      exe[n] = '\0';
+      char *slash = strrchr(exe, '/');
+      if (slash) *slash = '\0';
+      snprintf(policy_buf, sizeof policy_buf, "%s/../%s", exe, o.policy);
+      if (access(policy_buf, R_OK) == 0) o.policy = policy_buf;
+    }
+  }
   /* Under mpirun every process runs the same flags and seed, so all draw the
    * same steps and keep the same weights; they exchange only partial losses.
    * Rank 0 alone writes. */
