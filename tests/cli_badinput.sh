@@ -14,57 +14,7 @@ GOLDEN="$SRC/data/policies/authors-golden.tsv"
 T=$(mktemp -d "${TMPDIR:-/tmp}/synrl-cli-XXXXXX")
 trap 'rm -rf "$T"' EXIT
 
-failures=0
-checks=0
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-
-# expect_err NAME NEEDLE CMD...: CMD fails cleanly with one stderr line
-# containing NEEDLE.
-expect_err() {
-  local name=$1 needle=$2
-  shift 2
-  checks=$((checks + 1))
-  "$@" >"$T/stdout" 2>"$T/stderr" </dev/null
-  local rc=$?
-  local lines
-  lines=$(wc -l <"$T/stderr")
-  if [ "$rc" -eq 0 ]; then
-    fail "$name: exit status 0 (expected an error): $*"
-    return
-  fi
-  if [ "$rc" -ge 128 ]; then
-    fail "$name: crashed (exit status $rc): $*"
-    sed 's/^/    /' "$T/stderr" >&2
-    return
-  fi
-  if [ "$lines" -ne 1 ]; then
-    fail "$name: $lines lines on stderr, expected 1: $*"
-    sed 's/^/    /' "$T/stderr" | head -20 >&2
-    return
-  fi
-  [ -n "${SYNRL_CLI_VERBOSE:-}" ] && echo "ok: $name: $(cat "$T/stderr")"
-  if ! grep -qF -- "$needle" "$T/stderr"; then
-    fail "$name: stderr does not name '$needle': $(cat "$T/stderr")"
-  fi
-}
-
-# expect_ok NAME CMD...: CMD exits 0.
-expect_ok() {
-  local name=$1
-  shift
-  checks=$((checks + 1))
-  "$@" >"$T/stdout" 2>"$T/stderr" </dev/null
-  local rc=$?
-  if [ "$rc" -ne 0 ]; then
-    fail "$name: exit status $rc: $*"
-    sed 's/^/    /' "$T/stderr" | head -20 >&2
-    return 1
-  fi
-  return 0
-}
+. "$(dirname "$0")/cli_lib.sh"
 
 # no_complete_output NAME DIR: a failed run left no summary.json or metrics.csv
 no_complete_output() {

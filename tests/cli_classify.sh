@@ -10,38 +10,7 @@ BIN=${1:?usage: cli_classify.sh SYNRL_BINARY SOURCE_DIR}
 T=$(mktemp -d "${TMPDIR:-/tmp}/synrl-cls-XXXXXX")
 trap 'rm -rf "$T"' EXIT
 export LC_ALL=C
-failures=0
-checks=0
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-
-expect_err() { # expect_err NAME NEEDLE CMD...
-  local name=$1 needle=$2
-  shift 2
-  checks=$((checks + 1))
-  "$@" >"$T/stdout" 2>"$T/stderr" </dev/null
-  local rc=$? lines
-  lines=$(wc -l <"$T/stderr")
-  if [ "$rc" -eq 0 ]; then fail "$name: exit status 0: $*"; return; fi
-  if [ "$rc" -ge 128 ]; then fail "$name: crashed ($rc): $*"; sed 's/^/    /' "$T/stderr" >&2; return; fi
-  if [ "$lines" -ne 1 ]; then fail "$name: $lines lines on stderr: $(head -5 "$T/stderr")"; return; fi
-  grep -qF -- "$needle" "$T/stderr" || fail "$name: stderr does not name '$needle': $(cat "$T/stderr")"
-}
-
-expect_ok() { # expect_ok NAME CMD...
-  local name=$1
-  shift
-  checks=$((checks + 1))
-  "$@" >"$T/stdout" 2>"$T/stderr" </dev/null
-  local rc=$?
-  if [ "$rc" -ne 0 ]; then
-    fail "$name: exit status $rc: $*"
-    sed 's/^/    /' "$T/stderr" | head -20 >&2
-    return 1
-  fi
-}
+. "$(dirname "$0")/cli_lib.sh"
 
 no_complete_output() { # NAME DIR
   checks=$((checks + 1))

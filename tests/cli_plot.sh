@@ -12,35 +12,7 @@ set -u
 BIN=${1:?usage: cli_plot.sh SYNRL_BINARY SOURCE_DIR}
 T=$(mktemp -d "${TMPDIR:-/tmp}/synrl-plot-XXXXXX")
 trap 'rm -rf "$T"' EXIT
-failures=0
-checks=0
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-
-expect_err() {
-  local name=$1 needle=$2
-  shift 2
-  checks=$((checks + 1))
-  "$@" >"$T/stdout" 2>"$T/stderr" </dev/null
-  local rc=$? lines
-  lines=$(wc -l <"$T/stderr")
-  if [ "$rc" -eq 0 ]; then fail "$name: exit status 0 (expected an error): $*"; return; fi
-  if [ "$rc" -ge 128 ]; then fail "$name: crashed ($rc): $*"; sed 's/^/    /' "$T/stderr" >&2; return; fi
-  if [ "$lines" -ne 1 ]; then fail "$name: $lines lines on stderr, expected 1"; sed 's/^/    /' "$T/stderr" | head >&2; return; fi
-  grep -qF -- "$needle" "$T/stderr" || fail "$name: stderr does not name '$needle': $(cat "$T/stderr")"
-}
-
-expect_ok() {
-  local name=$1
-  shift
-  checks=$((checks + 1))
-  "$@" >"$T/stdout" 2>"$T/stderr" </dev/null
-  local rc=$?
-  if [ "$rc" -ne 0 ]; then fail "$name: exit status $rc: $*"; sed 's/^/    /' "$T/stderr" | head >&2; return 1; fi
-  return 0
-}
+. "$(dirname "$0")/cli_lib.sh"
 
 # png_size FILE: "WIDTH HEIGHT" from the IHDR chunk, or nothing if not a PNG
 png_size() {

@@ -14,44 +14,7 @@ RULE="$SRC/data/policies/rule-keep-or-reverse.txt"
 T=$(mktemp -d "${TMPDIR:-/tmp}/synrl-cli-pl-XXXXXX")
 trap 'rm -rf "$T"' EXIT
 
-failures=0
-checks=0
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-
-expect_err() {
-  local name=$1 needle=$2
-  shift 2
-  checks=$((checks + 1))
-  "$@" >"$T/stdout" 2>"$T/stderr" </dev/null
-  local rc=$?
-  local lines
-  lines=$(wc -l <"$T/stderr")
-  if [ "$rc" -eq 0 ]; then fail "$name: exit status 0 (expected an error): $*"; return; fi
-  if [ "$rc" -ge 128 ]; then fail "$name: crashed (exit status $rc): $*"; return; fi
-  if [ "$lines" -ne 1 ]; then
-    fail "$name: $lines lines on stderr, expected 1: $*"
-    sed 's/^/    /' "$T/stderr" | head -20 >&2
-    return
-  fi
-  grep -qF -- "$needle" "$T/stderr" || fail "$name: stderr does not name '$needle': $(cat "$T/stderr")"
-}
-
-expect_ok() {
-  local name=$1
-  shift
-  checks=$((checks + 1))
-  "$@" >"$T/stdout" 2>"$T/stderr" </dev/null
-  local rc=$?
-  if [ "$rc" -ne 0 ]; then
-    fail "$name: exit status $rc: $*"
-    sed 's/^/    /' "$T/stderr" | head -20 >&2
-    return 1
-  fi
-  return 0
-}
+. "$(dirname "$0")/cli_lib.sh"
 
 [ -x "$BIN" ] || { echo "FAIL: $BIN is not executable" >&2; exit 1; }
 

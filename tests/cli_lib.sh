@@ -1,0 +1,56 @@
+# Shared by the tests/cli_*.sh scripts (sourced, not run): counters and the
+# two checks every command-line test makes. The sourcing script sets T (its
+# temporary directory) before calling them.
+failures=0
+checks=0
+
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+# expect_err NAME NEEDLE CMD...: CMD fails cleanly (non-zero exit below 128)
+# with exactly one line on stderr, containing NEEDLE. Returns 1 otherwise.
+expect_err() {
+  local name=$1 needle=$2
+  shift 2
+  checks=$((checks + 1))
+  "$@" >"$T/stdout" 2>"$T/stderr" </dev/null
+  local rc=$? lines
+  lines=$(wc -l <"$T/stderr")
+  if [ "$rc" -eq 0 ]; then
+    fail "$name: exit status 0 (expected an error): $*"
+    return 1
+  fi
+  if [ "$rc" -ge 128 ]; then
+    fail "$name: crashed (exit status $rc): $*"
+    sed 's/^/    /' "$T/stderr" >&2
+    return 1
+  fi
+  if [ "$lines" -ne 1 ]; then
+    fail "$name: $lines lines on stderr, expected 1: $*"
+    sed 's/^/    /' "$T/stderr" | head -20 >&2
+    return 1
+  fi
+  [ -n "${SYNRL_CLI_VERBOSE:-}" ] && echo "ok: $name: $(cat "$T/stderr")"
+  if ! grep -qF -- "$needle" "$T/stderr"; then
+    fail "$name: stderr does not name '$needle': $(cat "$T/stderr")"
+    return 1
+  fi
+  return 0
+}
+
+# expect_ok NAME CMD...: CMD exits 0. Returns 1 otherwise.
+expect_ok() {
+  local name=$1
+  shift
+  checks=$((checks + 1))
+  "$@" >"$T/stdout" 2>"$T/stderr" </dev/null
+  local rc=$?
+  if [ "$rc" -ne 0 ]; then
+    fail "$name: exit status $rc: $*"
+    sed 's/^/    /' "$T/stderr" | head -20 >&2
+    return 1
+  fi
+  return 0
+}
