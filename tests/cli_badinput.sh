@@ -14,7 +14,7 @@ GOLDEN="$SRC/data/policies/authors-golden.tsv"
 T=$(mktemp -d "${TMPDIR:-/tmp}/synrl-cli-XXXXXX")
 trap 'rm -rf "$T"' EXIT
 
-. "$(dirname "$0")/cli_lib.sh"
+. "$(dirname "$0")/common_cli.sh"
 
 # no_complete_output NAME DIR: a failed run left no summary.json or metrics.csv
 no_complete_output() {

@@ -10,7 +10,7 @@ BIN=${1:?usage: cli_classify.sh SYNRL_BINARY SOURCE_DIR}
 T=$(mktemp -d "${TMPDIR:-/tmp}/synrl-cls-XXXXXX")
 trap 'rm -rf "$T"' EXIT
 export LC_ALL=C
-. "$(dirname "$0")/cli_lib.sh"
+. "$(dirname "$0")/common_cli.sh"
 
 no_complete_output() { # NAME DIR
   checks=$((checks + 1))

@@ -18,7 +18,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/synrl-mpi-XXXXXX")
 trap 'rm -rf "$T"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
 export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
-. "$(dirname "$0")/cli_lib.sh"
+. "$(dirname "$0")/common_cli.sh"
 
 have_mpi=0
 if command -v mpirun > /dev/null && "$BIN" --version | grep -q "MPI: yes"; then

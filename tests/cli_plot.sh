@@ -12,7 +12,7 @@ set -u
 BIN=${1:?usage: cli_plot.sh SYNRL_BINARY SOURCE_DIR}
 T=$(mktemp -d "${TMPDIR:-/tmp}/synrl-plot-XXXXXX")
 trap 'rm -rf "$T"' EXIT
-. "$(dirname "$0")/cli_lib.sh"
+. "$(dirname "$0")/common_cli.sh"
 
 # png_size FILE: "WIDTH HEIGHT" from the IHDR chunk, or nothing if not a PNG
 png_size() {

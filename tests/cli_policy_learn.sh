@@ -14,7 +14,7 @@ RULE="$SRC/data/policies/rule-keep-or-reverse.txt"
 T=$(mktemp -d "${TMPDIR:-/tmp}/synrl-cli-pl-XXXXXX")
 trap 'rm -rf "$T"' EXIT
 
-. "$(dirname "$0")/cli_lib.sh"
+. "$(dirname "$0")/common_cli.sh"
 
 [ -x "$BIN" ] || { echo "FAIL: $BIN is not executable" >&2; exit 1; }
 

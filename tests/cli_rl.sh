@@ -8,7 +8,7 @@ set -u
 BIN=${1:?usage: cli_rl.sh SYNRL_BINARY SOURCE_DIR}
 T=$(mktemp -d "${TMPDIR:-/tmp}/synrl-clirl-XXXXXX")
 trap 'rm -rf "$T"' EXIT
-. "$(dirname "$0")/cli_lib.sh"
+. "$(dirname "$0")/common_cli.sh"
 
 # expect_err NAME NEEDLE ARGS...: `synrl rl ARGS` fails with one line naming NEEDLE
 expect_err() {
