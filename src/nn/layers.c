@@ -90,6 +90,9 @@ syn_status nn_net_create(nn_net *net, int in_h, int in_w, int in_c, int n_layers
         if (L->oh < 1 || L->ow < 1)
           return syn_err_set(e, SYN_ERR_ARG, "layer %d (%s): kernel %d larger than input %dx%d", l,
                              kn, s->k, h, w);
+        if ((uint64_t)s->k * (uint64_t)s->k * (uint64_t)c > SHAPE_MAX)
+          return syn_err_set(e, SYN_ERR_ARG, "layer %d (%s): kernel %dx%dx%d too large", l, kn,
+                             s->k, s->k, c);
         L->kdim = s->k * s->k * c;
         if (s->kind == NN_L_MAXPOOL) break;
         L->oc = s->units;
@@ -281,7 +284,10 @@ syn_status nn_net_load(nn_net *net, const char *path, syn_err *e) {
     fio_reader_close(&r);
     return syn_err_set(e, SYN_ERR_FORMAT, "%s: %s", path, sub.msg);
   }
-  if (np != net->n_params || ns != net->n_state || !(mom >= 0 && mom <= 1) || !(eps > 0)) {
+  /* checked as the floats the network keeps, so that what loads saves and
+   * loads back (a positive double can round to a zero float) */
+  if (np != net->n_params || ns != net->n_state || !((float)mom >= 0 && (float)mom <= 1) ||
+      !((float)eps > 0 && isfinite((float)eps))) {
     fio_reader_close(&r);
     nn_net_destroy(net);
     return syn_err_set(e, SYN_ERR_FORMAT, "%s: parameter counts do not match the layers", path);
