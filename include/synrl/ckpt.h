@@ -92,6 +92,13 @@ syn_status ckpt_sec_done(ckpt_sec *s, syn_err *e);
 /* "FILE: section NAME: WHAT" as a format error. */
 syn_status ckpt_sec_fail(const ckpt_sec *s, syn_err *e, const char *what);
 
+/* A settings text stored in a checkpoint ("name=value" lines, n bytes)
+ * against this run's: SYN_OK if equal, else an SYN_ERR_ARG error
+ * "LABEL: does not match this run: written with 'a=1', this run has 'a=2'"
+ * naming the first line that differs. */
+syn_status ckpt_text_compare(const char *stored, size_t n, const char *config, const char *label,
+                             syn_err *e);
+
 #ifdef __cplusplus
 }
 #endif

@@ -48,6 +48,17 @@ typedef struct cls_config {
   void (*progress)(void *user, long epoch, double lr, double train_loss, double train_acc,
                    double valid_acc, double seconds);
   void *progress_user;
+  /* Checkpoints (docs/formats.md, "classification checkpoints"): the whole
+   * training state at a minibatch boundary, so that a resumed run ends
+   * bit-identical to one that never stopped. All optional. */
+  const char *ckpt_path;   /* written here, atomically (NULL: never) */
+  long ckpt_every;         /* after every this many minibatches (0: not by count) */
+  double ckpt_every_s;     /* or when this many seconds passed since the last (0: not by time) */
+  const char *ckpt_config; /* settings that fix the run ("name=value" lines): stored; a
+                              checkpoint with other settings is refused (NULL: not checked) */
+  const char *resume_path; /* continue from this checkpoint (NULL: start afresh) */
+  const volatile sig_atomic_t *stop; /* polled before each minibatch: non-zero (a signal)
+                                        writes a checkpoint and returns, r->interrupted set */
 } cls_config;
 
 typedef struct cls_result {
@@ -58,6 +69,14 @@ typedef struct cls_result {
   double test_acc, test_acc_last; /* at the kept weights; at the last epoch's */
   double train_loss, train_acc;   /* last epoch, online (during training) */
   double seconds, cpu_seconds;
+  bool interrupted;        /* stopped by c->stop after writing a checkpoint */
+  long stop_epoch;         /* interrupted: the epoch under way, */
+  size_t stop_batch, n_batches; /* the next minibatch of the n_batches of an epoch */
+  long resumed_epoch;      /* the epoch the checkpoint resumed in (0: a fresh run) */
+  size_t resumed_batch;    /* and its minibatch */
+  long checkpoints;        /* written by this process */
+  size_t ckpt_bytes;       /* size of the last */
+  double ckpt_seconds;     /* wall time spent writing them */
 } cls_result;
 
 /* The reference code's settings for net "dense", "conv" or "loccon". */
@@ -77,7 +96,12 @@ double cls_accuracy(const nn_net *net, nn_net_ws *ws, const float *x, const int3
                     size_t n);
 /* Trains net (already initialised) on train, early stopping on valid,
  * accuracy on test (may be NULL). x of every set is used as float32, with the
- * network's input shape. */
+ * network's input shape. With c->resume_path the weights, feedback weights,
+ * batch-norm statistics and the loop's whole state come from the checkpoint,
+ * which must be of the same network, data sizes and settings. */
+/* Whether the checkpoint at path can be read and was written with the
+ * settings text config; the error names the first setting that differs. */
+syn_status cls_checkpoint_check(const char *path, const char *config, syn_err *e);
 syn_status cls_train(nn_net *net, const data_set *train, const data_set *valid,
                      const data_set *test, const cls_config *c, cls_result *r, syn_err *e);
 

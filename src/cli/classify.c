@@ -1,6 +1,7 @@
 /* synrl classify: DeepAGREL (BrainProp) or error-backprop on a layered
  * network (dense, conv, loccon) for MNIST-10k or Fashion-MNIST. */
 #include "cli/cli.h"
+#include "cli/ckpt_cli.h"
 #include "core/fileio.h"
 #include "synrl/classify.h"
 
@@ -18,7 +19,24 @@ typedef struct cls_opts {
   long epochs, patience, halve_every, batch, n_valid, n_test;
   double lr, min_delta, epsilon, temperature, init_sd, bn_momentum;
   bool quiet, keep_last;
+  const char *resume;   /* checkpoints: continue the run in this directory */
+  long ckpt_every;      /* minibatches between checkpoints (0: not by count) */
+  double ckpt_secs;     /* seconds between checkpoints (0: not by time) */
 } cls_opts;
+
+/* Options that do not change the results: left out of a checkpoint's
+ * settings (the data's content is in them as checksums). */
+static const char *const k_cls_neutral[] = {"quiet", "out", "data-dir", "checkpoint-every",
+                                            "checkpoint-secs", "resume", NULL};
+
+/* The settings text that a checkpoint must match to be resumed. */
+static char *cls_settings(const opt_spec *specs, const data_set *tr, const data_set *va,
+                          const data_set *te) {
+  char extra[512] = "";
+  const data_set *sets[3] = {tr, va, te};
+  for (int i = 0; i < 3; i++) cli_ckpt_data_lines(extra, sizeof extra, i, sets[i]);
+  return cli_ckpt_settings(specs, k_cls_neutral, extra);
+}
 
 static int mkdirs(const char *path) {
   char buf[4096];
@@ -181,7 +199,8 @@ static syn_status write_summary(const char *dir, const cls_opts *o, const nn_net
 int cli_classify(int argc, char **argv) {
   const char *prog = "synrl classify";
   cls_opts o = {.net = "conv", .data = "mnist10k", .rule = "agrel", .preset = "auto",
-                .fb_init = "same", .arch = "notes", .split_seed = 1, .seed = 1, .n_valid = -1, .n_test = -1};
+                .fb_init = "same", .arch = "notes", .split_seed = 1, .seed = 1, .n_valid = -1, .n_test = -1,
+                .ckpt_secs = 60};
   cls_config c;
   cls_config_preset(&c, "conv", NULL);
   o.epochs = c.max_epochs;
@@ -232,6 +251,12 @@ int cli_classify(int argc, char **argv) {
       {"keep-last", OPT_FLAG, &o.keep_last, 0, 0, NULL,
        "keep the last epoch's weights (default: the best validation epoch's)"},
       {"out", OPT_STR, &o.out, 0, 0, NULL, "write metrics.csv, net.bin, summary.json here"},
+      {"checkpoint-every", OPT_LONG, &o.ckpt_every, 0, 1e12, NULL,
+       "write OUT/checkpoint.bin after every N minibatches (0: not by count)"},
+      {"checkpoint-secs", OPT_DOUBLE, &o.ckpt_secs, 0, 1e9, NULL,
+       "... and when this many seconds passed since the last (0: not by time)"},
+      {"resume", OPT_STR, &o.resume, 0, 0, NULL,
+       "continue the interrupted run in DIR (its checkpoint.bin), same flags"},
       {"quiet", OPT_FLAG, &o.quiet, 0, 0, NULL, "no progress on stderr"},
       {"help", OPT_FLAG, &help, 0, 0, NULL, "this help"},
       {0},
@@ -277,16 +302,29 @@ int cli_classify(int argc, char **argv) {
     fprintf(stderr, "%s: --n-test: fashion uses its own test set\n", prog);
     return 2;
   }
-  if (o.out) {
+  if (o.resume) {
+    if (!*o.resume || (o.out && strcmp(o.out, o.resume) != 0)) {
+      fprintf(stderr, "%s: --resume: %s\n", prog,
+              *o.resume ? "the run continues in its own directory; leave out --out or give the same"
+                        : "empty directory name");
+      return 2;
+    }
+    o.out = o.resume;
+  }
+  char ckpt_path[4200] = "";
+  const char *ckpt_files[] = {"summary.json", "metrics.csv", "net.bin", "checkpoint.bin"};
+  if (o.out) snprintf(ckpt_path, sizeof ckpt_path, "%s/checkpoint.bin", o.out);
+  if (o.out && o.resume) {
+    c.out_dir = o.out; /* its outputs go once the checkpoint is found to fit */
+  } else if (o.out) {
     if (mkdirs(o.out)) {
       fprintf(stderr, "%s: --out: cannot create directory %s\n", prog, o.out);
       return 2;
     }
     /* summary.json marks a finished run: drop one left by an earlier run */
     char p[4200];
-    const char *outputs[] = {"summary.json", "metrics.csv", "net.bin"};
-    for (int i = 0; i < 3; i++) {
-      snprintf(p, sizeof p, "%s/%s", o.out, outputs[i]);
+    for (int i = 0; i < 4; i++) {
+      snprintf(p, sizeof p, "%s/%s", o.out, ckpt_files[i]);
       if (unlink(p) != 0 && errno != ENOENT) {
         fprintf(stderr, "%s: --out: cannot replace %s\n", prog, p);
         return 2;
@@ -325,6 +363,32 @@ int cli_classify(int argc, char **argv) {
       nn_net_destroy(&tmp);
     }
   }
+  char *settings = cls_settings(specs, &tr, &va, &te);
+  if (!settings) {
+    fprintf(stderr, "%s: out of memory\n", prog);
+    rc = 1;
+    goto out_net;
+  }
+  if (o.resume) {
+    if (cls_checkpoint_check(ckpt_path, settings, &e)) {
+      fprintf(stderr, "%s: --resume: %s\n", prog, e.msg);
+      rc = e.code == SYN_ERR_IO ? 1 : 2;
+      goto out_net;
+    }
+    char p[4200];
+    for (int i = 0; i < 2; i++) { /* summary.json, net.bin: a finished run's */
+      snprintf(p, sizeof p, "%s/%s", o.out, ckpt_files[2 * i]);
+      unlink(p);
+    }
+    c.resume_path = ckpt_path;
+  }
+  if (o.out) {
+    cli_ckpt_remove_tmp(o.out, ckpt_files, 4);
+    c.ckpt_path = ckpt_path;
+    c.ckpt_every = o.ckpt_every;
+    c.ckpt_every_s = o.ckpt_secs;
+    c.ckpt_config = settings;
+  }
   if (!o.quiet) {
     char shape[1024];
     nn_net_describe(&net, shape, sizeof shape);
@@ -332,8 +396,32 @@ int cli_classify(int argc, char **argv) {
             tr.n, va.n, te.n, shape, net.n_params);
     c.progress = on_epoch;
   }
+  c.stop = cli_stop_flag();
   cls_result r;
-  if (cls_train(&net, &tr, &va, &te, &c, &r, &e)) {
+  cli_stop_guard stop_guard;
+  cli_stop_catch(&stop_guard);
+  syn_status ts = cls_train(&net, &tr, &va, &te, &c, &r, &e);
+  cli_stop_release(&stop_guard);
+  if (!ts && r.interrupted) {
+    char where[128];
+    snprintf(where, sizeof where, "epoch %ld of %ld, minibatch %zu of %zu", r.stop_epoch,
+             c.max_epochs, r.stop_batch, r.n_batches);
+    cli_ckpt_resume_hint(prog, "classify", argc, argv, o.out, where);
+    rc = 3;
+    goto out_net;
+  }
+  if (ts == SYN_ERR_ABORTED) { /* a signal, and no --out to save the state in */
+    fprintf(stderr, "%s: %s (no --out: nothing saved)\n", prog, e.msg);
+    rc = 3;
+    goto out_net;
+  }
+  if (!ts && !o.quiet && r.resumed_epoch)
+    fprintf(stderr, "%s: resumed at epoch %ld, minibatch %zu from %s\n", prog, r.resumed_epoch,
+            r.resumed_batch, ckpt_path);
+  if (!ts && !o.quiet && r.checkpoints)
+    fprintf(stderr, "%s: %ld checkpoint(s) of %zu bytes written to %s, %.3f s in all\n", prog,
+            r.checkpoints, r.ckpt_bytes, ckpt_path, r.ckpt_seconds);
+  if (ts) {
     fprintf(stderr, "%s: %s\n", prog, e.msg);
     rc = 1;
   } else if (o.out) {
@@ -343,11 +431,14 @@ int cli_classify(int argc, char **argv) {
       fprintf(stderr, "%s: %s\n", prog, e.msg);
       rc = 1;
     }
+    if (!rc) unlink(ckpt_path); /* the run is complete: nothing to resume */
   }
   if (!rc)
     printf("%s %s %s seed %llu: test %.4f (last epoch %.4f), best valid %.4f at epoch %ld of %ld, %.0f s\n",
            o.rule, o.net, o.data, (unsigned long long)o.seed, r.test_acc, r.test_acc_last,
            r.best_valid_acc, r.best_epoch, r.epochs, r.seconds);
+out_net:
+  free(settings);
   nn_net_destroy(&net);
 out_data:
   data_set_free(&tr);

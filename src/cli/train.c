@@ -1,15 +1,14 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli/cli.h"
+#include "cli/ckpt_cli.h"
 #include "cli/mpi.h"
 #include "learn/synrl_q8.h"
 
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -193,115 +192,21 @@ static int write_summary(const char *dir, const train_opts *o, const task_data *
   return 0;
 }
 
-/* SIGINT/SIGTERM: the training loop polls this flag, writes a checkpoint and
- * returns. A signal handler can only reach a static object. */
-static volatile sig_atomic_t g_stop_signal;
-
-static void on_stop_signal(int sig) { g_stop_signal = sig; }
-
 /* Options that do not change the results: left out of a checkpoint's settings. */
-static bool result_neutral(const char *name) {
-  static const char *const names[] = {"threads", "quiet", "out", "checkpoint-every",
-                                      "checkpoint-secs", "resume"};
-  for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-    if (strcmp(name, names[i]) == 0) return true;
-  return false;
-}
+static const char *const k_neutral[] = {"threads",         "quiet",  "out", "checkpoint-every",
+                                        "checkpoint-secs", "resume", NULL};
 
 /* The settings that fix a run, one "name=value" line each: every option
  * (defaults included) except the neutral ones, and checksums of the starting
  * policy and of the data, so that a checkpoint is resumed only by the run
  * that wrote it. */
 static char *config_text(const opt_spec *specs, const synrl_policy *policy, const task_data *td) {
-  size_t cap = 8192, len = 0;
-  char *t = malloc(cap);
-  if (!t) return NULL;
-  t[0] = 0;
-#define ADD(...)                                                           \
-  do {                                                                     \
-    int n_ = snprintf(t + len, cap - len, __VA_ARGS__);                    \
-    if (n_ < 0 || (size_t)n_ >= cap - len) {                               \
-      free(t);                                                             \
-      return NULL;                                                         \
-    }                                                                      \
-    len += (size_t)n_;                                                     \
-  } while (0)
-  ADD("synrl_version=%s\n", SYNRL_VERSION);
-  for (const opt_spec *sp = specs; sp->name; sp++) {
-    if (result_neutral(sp->name)) continue;
-    switch (sp->kind) {
-      case OPT_INT: ADD("%s=%d\n", sp->name, *(int *)sp->ptr); break;
-      case OPT_LONG: ADD("%s=%ld\n", sp->name, *(long *)sp->ptr); break;
-      case OPT_U64: ADD("%s=%llu\n", sp->name, (unsigned long long)*(uint64_t *)sp->ptr); break;
-      case OPT_DOUBLE: ADD("%s=%.17g\n", sp->name, *(double *)sp->ptr); break;
-      case OPT_STR:
-      case OPT_CHOICE: {
-        const char *v = *(const char **)sp->ptr;
-        /* one line per setting: control characters would break the format */
-        ADD("%s=", sp->name);
-        for (const char *c = v ? v : "(none)"; *c && len + 2 < cap; c++)
-          t[len++] = (unsigned char)*c < 0x20 ? '?' : *c;
-        ADD("\n");
-        break;
-      }
-      case OPT_FLAG: ADD("%s=%s\n", sp->name, *(bool *)sp->ptr ? "on" : "off"); break;
-    }
-  }
-  ADD("policy_fnv1a64=%016llx\n",
-      (unsigned long long)core_fnv1a64(policy->q, sizeof policy->q, CORE_FNV_INIT));
+  char extra[512];
+  snprintf(extra, sizeof extra, "policy_fnv1a64=%016llx\n",
+           (unsigned long long)core_fnv1a64(policy->q, sizeof policy->q, CORE_FNV_INIT));
   const data_set *sets[3] = {&td->train, &td->valid, &td->test};
-  for (int i = 0; i < 3; i++) {
-    const data_set *d = sets[i];
-    uint64_t h = CORE_FNV_INIT;
-    if (d->x_u8)
-      h = core_fnv1a64(d->x_u8, d->n * (size_t)d->in_dim, h);
-    else if (d->x)
-      h = core_fnv1a64(d->x, d->n * (size_t)d->in_dim * sizeof(double), h);
-    if (d->labels) h = core_fnv1a64(d->labels, d->n * sizeof(int32_t), h);
-    if (d->targets) h = core_fnv1a64(d->targets, d->n * (size_t)d->out_dim * sizeof(double), h);
-    ADD("data%d_n=%zu\ndata%d_fnv1a64=%016llx\n", i, d->n, i, (unsigned long long)h);
-  }
-#undef ADD
-  return t;
-}
-
-/* The command line to resume with: the same arguments, --resume DIR last. */
-static void print_resume_hint(const char *prog, int argc, char **argv, const char *dir, long it,
-                              long iterations) {
-  fprintf(stderr, "%s: interrupted at iteration %ld of %ld; state saved in %s/checkpoint.bin; resume with: synrl train",
-          prog, it, iterations, dir);
-  for (int i = 0; i < argc; i++) {
-    if (strcmp(argv[i], "--resume") == 0) {
-      i++;
-      continue;
-    }
-    if (strncmp(argv[i], "--resume=", 9) == 0) continue;
-    const char *a = argv[i];
-    bool plain = *a != 0;
-    for (const char *c = a; *c; c++)
-      if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./,:+@%", *c))
-        plain = false;
-    if (plain) {
-      fprintf(stderr, " %s", a);
-    } else {
-      fputs(" '", stderr);
-      for (const char *c = a; *c; c++)
-        if (*c == '\'')
-          fputs("'\\''", stderr);
-        else if ((unsigned char)*c < 0x20)
-          fputc('?', stderr);
-        else
-          fputc(*c, stderr);
-      fputc('\'', stderr);
-    }
-  }
-  fprintf(stderr, " --resume '");
-  for (const char *c = dir; *c; c++)
-    if (*c == '\'')
-      fputs("'\\''", stderr);
-    else
-      fputc((unsigned char)*c < 0x20 ? '?' : *c, stderr);
-  fprintf(stderr, "'\n");
+  for (int i = 0; i < 3; i++) cli_ckpt_data_lines(extra, sizeof extra, i, sets[i]);
+  return cli_ckpt_settings(specs, k_neutral, extra);
 }
 
 int cli_train(int argc, char **argv) { return cli_train_ex(argc, argv, true); }
@@ -496,17 +401,7 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
   }
   /* and the temporary files of a run that was killed while writing (rank 0
    * alone: another rank would delete the files rank 0 is writing) */
-  DIR *dh = writer ? opendir(outdir) : NULL;
-  for (struct dirent *de; dh && (de = readdir(dh));)
-    for (size_t i = 0; i < sizeof outputs / sizeof *outputs; i++) {
-      size_t n = strlen(outputs[i]);
-      if (strncmp(de->d_name, outputs[i], n) == 0 && strncmp(de->d_name + n, ".tmp", 4) == 0) {
-        char stale[4400];
-        snprintf(stale, sizeof stale, "%s/%s", outdir, de->d_name);
-        unlink(stale);
-      }
-    }
-  if (dh) closedir(dh);
+  if (writer) cli_ckpt_remove_tmp(outdir, outputs, sizeof outputs / sizeof *outputs);
 
   nn_mlp net;
   if (nn_mlp_create(&net, td.n_layers, td.widths, td.act, &e)) {
@@ -586,7 +481,7 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
   rc_.ckpt_every_s = o.ckpt_secs;
   rc_.ckpt_config = config;
   rc_.resume_path = o.resume ? ckpt_path : NULL;
-  rc_.stop = &g_stop_signal;
+  rc_.stop = cli_stop_flag();
   progress_ctx pc = {.tty = isatty(2)};
   if (!o.quiet) {
     rc_.progress = on_progress;
@@ -608,19 +503,15 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
     fprintf(stderr, "synrl: note: rule %s has no checkpoint support: an interrupted run cannot resume\n",
             rule->name);
   run_result res;
-  struct sigaction sa, old_int, old_term;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  g_stop_signal = 0;
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
+  cli_stop_guard stop_guard;
+  cli_stop_catch(&stop_guard);
   syn_status s = run_train(rule, &td.train, &td.valid, &td.test, &rc_, &res, &e);
-  sigaction(SIGINT, &old_int, NULL);
-  sigaction(SIGTERM, &old_term, NULL);
+  cli_stop_release(&stop_guard);
   free(config);
   if (!s && res.interrupted) {
-    print_resume_hint(prog, argc, argv, outdir, res.iterations, o.iterations);
+    char where[96];
+    snprintf(where, sizeof where, "iteration %ld of %ld", res.iterations, o.iterations);
+    cli_ckpt_resume_hint(prog, "train", argc, argv, outdir, where);
     learn_rule_destroy(rule);
     nn_mlp_destroy(&net);
     task_free(&td);

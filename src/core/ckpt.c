@@ -321,3 +321,31 @@ syn_status ckpt_sec_done(ckpt_sec *s, syn_err *e) {
   if (s->pos != s->len) return ckpt_sec_fail(s, e, "unexpected trailing bytes");
   return SYN_OK;
 }
+
+/* Lines "name=value": the first that differs, for the error message. */
+static void first_difference(const char *a, size_t na, const char *b, char *out, size_t n) {
+  size_t i = 0, j = 0;
+  while (i < na || b[j]) {
+    size_t ei = i, ej = j;
+    while (ei < na && a[ei] != '\n') ei++;
+    while (b[ej] && b[ej] != '\n') ej++;
+    if (ei - i != ej - j || memcmp(a + i, b + j, ei - i) != 0) {
+      snprintf(out, n, "written with '%.*s', this run has '%.*s'", (int)(ei - i > 200 ? 200 : ei - i),
+               a + i, (int)(ej - j > 200 ? 200 : ej - j), b + j);
+      for (char *c = out; *c; c++)
+        if ((unsigned char)*c < 0x20) *c = '?'; /* one line, whatever the file holds */
+      return;
+    }
+    i = ei < na ? ei + 1 : ei;
+    j = b[ej] ? ej + 1 : ej;
+  }
+  snprintf(out, n, "settings differ");
+}
+
+syn_status ckpt_text_compare(const char *stored, size_t n, const char *config, const char *label,
+                             syn_err *e) {
+  if (n == strlen(config) && memcmp(stored, config, n) == 0) return SYN_OK;
+  char diff[480];
+  first_difference(stored, n, config, diff, sizeof diff);
+  return syn_err_set(e, SYN_ERR_ARG, "%s: does not match this run: %s", label, diff);
+}

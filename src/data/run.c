@@ -119,26 +119,6 @@ typedef struct loop_state {
   double elapsed, cpu; /* time so far (reported, not part of the results) */
 } loop_state;
 
-/* Lines "name=value": the first that differs, for the error message. */
-static void first_difference(const char *a, size_t na, const char *b, char *out, size_t n) {
-  size_t i = 0, j = 0;
-  while (i < na || b[j]) {
-    size_t ei = i, ej = j;
-    while (ei < na && a[ei] != '\n') ei++;
-    while (b[ej] && b[ej] != '\n') ej++;
-    if (ei - i != ej - j || memcmp(a + i, b + j, ei - i) != 0) {
-      snprintf(out, n, "written with '%.*s', this run has '%.*s'", (int)(ei - i > 200 ? 200 : ei - i),
-               a + i, (int)(ej - j > 200 ? 200 : ej - j), b + j);
-      for (char *c = out; *c; c++)
-        if ((unsigned char)*c < 0x20) *c = '?'; /* one line, whatever the file holds */
-      return;
-    }
-    i = ei < na ? ei + 1 : ei;
-    j = b[ej] ? ej + 1 : ej;
-  }
-  snprintf(out, n, "settings differ");
-}
-
 static syn_status check_config(const ckpt_file *f, const char *config, syn_err *e) {
   ckpt_sec s;
   syn_status st = ckpt_open(f, "run.config", &s, e);
@@ -147,12 +127,7 @@ static syn_status check_config(const ckpt_file *f, const char *config, syn_err *
   const char *txt = ckpt_get_str(&s, &n);
   if ((st = ckpt_sec_done(&s, e))) return st;
   if (!config) return SYN_OK;
-  if (n != strlen(config) || memcmp(txt, config, n) != 0) {
-    char diff[480];
-    first_difference(txt, n, config, diff, sizeof diff);
-    return syn_err_set(e, SYN_ERR_ARG, "%s: does not match this run: %s", f->label, diff);
-  }
-  return SYN_OK;
+  return ckpt_text_compare(txt, n, config, f->label, e);
 }
 
 syn_status run_checkpoint_check(const char *path, const char *config, syn_err *e) {

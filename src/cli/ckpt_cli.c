@@ -1,0 +1,136 @@
+/* Checkpoint helpers of the command line (cli/ckpt_cli.h). */
+#include "cli/ckpt_cli.h"
+#include "cli/cli.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+char *cli_ckpt_settings(const opt_spec *specs, const char *const *neutral, const char *extra) {
+  size_t cap = 8192 + (extra ? strlen(extra) : 0), len = 0;
+  char *t = malloc(cap);
+  if (!t) return NULL;
+  t[0] = 0;
+#define ADD(...)                                                           \
+  do {                                                                     \
+    int n_ = snprintf(t + len, cap - len, __VA_ARGS__);                    \
+    if (n_ < 0 || (size_t)n_ >= cap - len) {                               \
+      free(t);                                                             \
+      return NULL;                                                         \
+    }                                                                      \
+    len += (size_t)n_;                                                     \
+  } while (0)
+  ADD("synrl_version=%s\n", SYNRL_VERSION);
+  for (const opt_spec *sp = specs; sp->name; sp++) {
+    bool skip = false;
+    for (const char *const *nn = neutral; nn && *nn; nn++) skip |= strcmp(sp->name, *nn) == 0;
+    if (skip) continue;
+    switch (sp->kind) {
+      case OPT_INT: ADD("%s=%d\n", sp->name, *(int *)sp->ptr); break;
+      case OPT_LONG: ADD("%s=%ld\n", sp->name, *(long *)sp->ptr); break;
+      case OPT_U64: ADD("%s=%llu\n", sp->name, (unsigned long long)*(uint64_t *)sp->ptr); break;
+      case OPT_DOUBLE: ADD("%s=%.17g\n", sp->name, *(double *)sp->ptr); break;
+      case OPT_STR:
+      case OPT_CHOICE: {
+        const char *v = *(const char **)sp->ptr;
+        /* one line per setting: control characters would break the format */
+        ADD("%s=", sp->name);
+        for (const char *c = v ? v : "(none)"; *c && len + 2 < cap; c++)
+          t[len++] = (unsigned char)*c < 0x20 ? '?' : *c;
+        ADD("\n");
+        break;
+      }
+      case OPT_FLAG: ADD("%s=%s\n", sp->name, *(bool *)sp->ptr ? "on" : "off"); break;
+    }
+  }
+  if (extra) ADD("%s", extra);
+#undef ADD
+  return t;
+}
+
+void cli_ckpt_data_lines(char *buf, size_t n, int i, const data_set *d) {
+  uint64_t h = CORE_FNV_INIT;
+  if (d->x_u8)
+    h = core_fnv1a64(d->x_u8, d->n * (size_t)d->in_dim, h);
+  else if (d->x)
+    h = core_fnv1a64(d->x, d->n * (size_t)d->in_dim * sizeof(double), h);
+  if (d->labels) h = core_fnv1a64(d->labels, d->n * sizeof(int32_t), h);
+  if (d->targets) h = core_fnv1a64(d->targets, d->n * (size_t)d->out_dim * sizeof(double), h);
+  size_t len = strlen(buf);
+  if (len < n)
+    snprintf(buf + len, n - len, "data%d_n=%zu\ndata%d_fnv1a64=%016llx\n", i, d->n, i,
+             (unsigned long long)h);
+}
+
+static void put_quoted(const char *s) {
+  for (const char *c = s; *c; c++)
+    if (*c == '\'')
+      fputs("'\\''", stderr);
+    else
+      fputc((unsigned char)*c < 0x20 ? '?' : *c, stderr);
+}
+
+void cli_ckpt_resume_hint(const char *prog, const char *cmd, int argc, char **argv, const char *dir,
+                          const char *where) {
+  fprintf(stderr, "%s: interrupted at %s; state saved in %s/checkpoint.bin; resume with: synrl %s",
+          prog, where, dir, cmd);
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "--resume") == 0) {
+      i++;
+      continue;
+    }
+    if (strncmp(argv[i], "--resume=", 9) == 0) continue;
+    const char *a = argv[i];
+    bool plain = *a != 0;
+    for (const char *c = a; *c; c++)
+      if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./,:+@%", *c))
+        plain = false;
+    if (plain) {
+      fprintf(stderr, " %s", a);
+    } else {
+      fputs(" '", stderr);
+      put_quoted(a);
+      fputc('\'', stderr);
+    }
+  }
+  fprintf(stderr, " --resume '");
+  put_quoted(dir);
+  fprintf(stderr, "'\n");
+}
+
+void cli_ckpt_remove_tmp(const char *dir, const char *const *names, size_t n) {
+  DIR *dh = opendir(dir);
+  for (struct dirent *de; dh && (de = readdir(dh));)
+    for (size_t i = 0; i < n; i++) {
+      size_t len = strlen(names[i]);
+      if (strncmp(de->d_name, names[i], len) == 0 && strncmp(de->d_name + len, ".tmp", 4) == 0) {
+        char stale[4400];
+        snprintf(stale, sizeof stale, "%s/%s", dir, de->d_name);
+        unlink(stale);
+      }
+    }
+  if (dh) closedir(dh);
+}
+
+static volatile sig_atomic_t g_stop_signal;
+
+static void on_stop_signal(int sig) { g_stop_signal = sig; }
+
+const volatile sig_atomic_t *cli_stop_flag(void) { return &g_stop_signal; }
+
+void cli_stop_catch(cli_stop_guard *g) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  g_stop_signal = 0;
+  sigaction(SIGINT, &sa, &g->old_int);
+  sigaction(SIGTERM, &sa, &g->old_term);
+}
+
+void cli_stop_release(const cli_stop_guard *g) {
+  sigaction(SIGINT, &g->old_int, NULL);
+  sigaction(SIGTERM, &g->old_term, NULL);
+}
