@@ -14,28 +14,6 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-/* 12x12 images: a bright 3x3 blob in the quadrant that is the class */
-static void make_blobs(data_set *d, size_t n, uint64_t seed) {
-  memset(d, 0, sizeof *d);
-  d->n = n;
-  d->in_dim = 144;
-  d->out_dim = 4;
-  d->x = core_alloc(n * 144 * sizeof(double));
-  d->labels = core_alloc(n * sizeof(int32_t));
-  rng_t r;
-  rng_seed(&r, seed, 3);
-  for (size_t b = 0; b < n; b++) {
-    int y = (int)rng_below(&r, 4);
-    d->labels[b] = y;
-    int cy = (y / 2) * 6 + 1 + (int)rng_below(&r, 3), cx = (y % 2) * 6 + 1 + (int)rng_below(&r, 3);
-    for (int i = 0; i < 144; i++) {
-      double v = 0.3 * rng_uniform(&r);
-      if (abs(i / 12 - cy) <= 1 && abs(i % 12 - cx) <= 1) v += 0.5;
-      d->x[b * 144 + i] = v;
-    }
-  }
-}
-
 /* conv, batch norm, dropout twice; feedback weights drawn apart from the
  * forward ones (--fb-init independent) */
 static void make_net(nn_net *net, int dense_units) {
@@ -64,9 +42,11 @@ typedef struct fixture {
 } fixture;
 
 static void fixture_make(fixture *f) {
-  make_blobs(&f->tr, 200, 1); /* 200 rows in batches of 32: 7 a epoch, the last of 8 */
-  make_blobs(&f->va, 60, 2);
-  make_blobs(&f->te, 60, 3);
+  /* 12x12 images, pixels biased by the class; 200 rows in batches of 32:
+   * 7 a epoch, the last of 8 */
+  tu_make_images(&f->tr, 200, 144, 4, 1);
+  tu_make_images(&f->va, 60, 144, 4, 2);
+  tu_make_images(&f->te, 60, 144, 4, 3);
 }
 
 static void fixture_free(fixture *f) {

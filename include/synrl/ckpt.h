@@ -92,12 +92,15 @@ syn_status ckpt_sec_done(ckpt_sec *s, syn_err *e);
 /* "FILE: section NAME: WHAT" as a format error. */
 syn_status ckpt_sec_fail(const ckpt_sec *s, syn_err *e, const char *what);
 
-/* A settings text stored in a checkpoint ("name=value" lines, n bytes)
- * against this run's: SYN_OK if equal, else an SYN_ERR_ARG error
- * "LABEL: does not match this run: written with 'a=1', this run has 'a=2'"
- * naming the first line that differs. */
-syn_status ckpt_text_compare(const char *stored, size_t n, const char *config, const char *label,
-                             syn_err *e);
+/* Settings texts ("name=value" lines) that fix a run: section `section`
+ * holds one string; SYN_OK if it equals config (NULL: only read), else an
+ * SYN_ERR_ARG error "FILE: does not match this run: written with 'a=1', this
+ * run has 'a=2'" naming the first line that differs. */
+syn_status ckpt_check_text(const ckpt_file *f, const char *section, const char *config,
+                           syn_err *e);
+/* The same on the checkpoint file at path (read errors as ckpt_read's). */
+syn_status ckpt_file_check_text(const char *path, const char *section, const char *config,
+                                syn_err *e);
 
 #ifdef __cplusplus
 }

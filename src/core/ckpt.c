@@ -342,10 +342,26 @@ static void first_difference(const char *a, size_t na, const char *b, char *out,
   snprintf(out, n, "settings differ");
 }
 
-syn_status ckpt_text_compare(const char *stored, size_t n, const char *config, const char *label,
-                             syn_err *e) {
-  if (n == strlen(config) && memcmp(stored, config, n) == 0) return SYN_OK;
+syn_status ckpt_check_text(const ckpt_file *f, const char *section, const char *config,
+                           syn_err *e) {
+  ckpt_sec s;
+  syn_status st = ckpt_open(f, section, &s, e);
+  if (st) return st;
+  size_t n;
+  const char *txt = ckpt_get_str(&s, &n);
+  if ((st = ckpt_sec_done(&s, e)) || !config) return st;
+  if (n == strlen(config) && memcmp(txt, config, n) == 0) return SYN_OK;
   char diff[480];
-  first_difference(stored, n, config, diff, sizeof diff);
-  return syn_err_set(e, SYN_ERR_ARG, "%s: does not match this run: %s", label, diff);
+  first_difference(txt, n, config, diff, sizeof diff);
+  return syn_err_set(e, SYN_ERR_ARG, "%s: does not match this run: %s", f->label, diff);
+}
+
+syn_status ckpt_file_check_text(const char *path, const char *section, const char *config,
+                                syn_err *e) {
+  ckpt_file f;
+  syn_status s = ckpt_read(&f, path, e);
+  if (s) return s;
+  s = ckpt_check_text(&f, section, config, e);
+  ckpt_file_free(&f);
+  return s;
 }

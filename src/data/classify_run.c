@@ -218,23 +218,8 @@ static syn_status get_weights(const ckpt_file *f, const char *name, const nn_net
   return ckpt_sec_done(&s, e);
 }
 
-static syn_status check_config(const ckpt_file *f, const char *config, syn_err *e) {
-  ckpt_sec s;
-  syn_status st = ckpt_open(f, "cls.config", &s, e);
-  if (st) return st;
-  size_t n;
-  const char *txt = ckpt_get_str(&s, &n);
-  if ((st = ckpt_sec_done(&s, e)) || !config) return st;
-  return ckpt_text_compare(txt, n, config, f->label, e);
-}
-
 syn_status cls_checkpoint_check(const char *path, const char *config, syn_err *e) {
-  ckpt_file f;
-  syn_status s = ckpt_read(&f, path, e);
-  if (s) return s;
-  s = check_config(&f, config, e);
-  ckpt_file_free(&f);
-  return s;
+  return ckpt_file_check_text(path, "cls.config", config, e);
 }
 
 static syn_status save_checkpoint(const nn_net *net, const cls_config *c, size_t n_train,
@@ -299,7 +284,7 @@ static syn_status load_checkpoint(nn_net *net, const cls_config *c, size_t n_tra
   ckpt_file f;
   syn_status st = ckpt_read(&f, c->resume_path, e);
   if (st) return st;
-  if ((st = check_config(&f, c->ckpt_config, e))) goto out;
+  if ((st = ckpt_check_text(&f, "cls.config", c->ckpt_config, e))) goto out;
   ckpt_sec s;
   if ((st = ckpt_open(&f, "cls.loop", &s, e))) goto out;
   uint8_t rule = ckpt_get_u8(&s);

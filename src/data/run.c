@@ -119,24 +119,8 @@ typedef struct loop_state {
   double elapsed, cpu; /* time so far (reported, not part of the results) */
 } loop_state;
 
-static syn_status check_config(const ckpt_file *f, const char *config, syn_err *e) {
-  ckpt_sec s;
-  syn_status st = ckpt_open(f, "run.config", &s, e);
-  if (st) return st;
-  size_t n;
-  const char *txt = ckpt_get_str(&s, &n);
-  if ((st = ckpt_sec_done(&s, e))) return st;
-  if (!config) return SYN_OK;
-  return ckpt_text_compare(txt, n, config, f->label, e);
-}
-
 syn_status run_checkpoint_check(const char *path, const char *config, syn_err *e) {
-  ckpt_file f;
-  syn_status s = ckpt_read(&f, path, e);
-  if (s) return s;
-  s = check_config(&f, config, e);
-  ckpt_file_free(&f);
-  return s;
+  return ckpt_file_check_text(path, "run.config", config, e);
 }
 
 static syn_status save_checkpoint(learn_rule *rule, const run_config *cfg, const char *path,
@@ -195,7 +179,7 @@ static syn_status load_checkpoint(learn_rule *rule, const data_set *train, const
   ckpt_file f;
   syn_status st = ckpt_read(&f, cfg->resume_path, e);
   if (st) return st;
-  if ((st = check_config(&f, cfg->ckpt_config, e))) goto out;
+  if ((st = ckpt_check_text(&f, "run.config", cfg->ckpt_config, e))) goto out;
   ckpt_sec s;
   if ((st = ckpt_open(&f, "run", &s, e))) goto out;
   size_t nlen;
