@@ -92,9 +92,9 @@ for name in agrel-conv backprop-dense; do
     continue
   fi
   expect_ok "$name: resume" "$BIN" classify "${FL[@]}" "${COMMON[@]}" --checkpoint-every 3 --resume "$dir" || continue
-  at=$(sed -n 's/.*resumed at epoch \([0-9]*\), minibatch \([0-9]*\).*/\1.\2/p' "$T/stderr")
+  at=$(sed -n 's/.*resumed at epoch \([0-9]*\) with \([0-9]*\) of its minibatches done.*/\1, minibatch \2/p' "$T/stderr")
   [ -n "$at" ] || fail "$name: resume did not say where it resumed: $(cat "$T/stderr")"
-  echo "ok: $name: killed, resumed at epoch.minibatch $at"
+  echo "ok: $name: killed, resumed at epoch $at"
   same_run "$ref" "$dir" "$name (SIGKILL)"
 done
 
@@ -128,7 +128,7 @@ for sig in INT TERM; do
     fail "SIG$sig: the printed resume command failed: $cmd: $(cat "$T/err")"
     continue
   fi
-  echo "ok: SIG$sig: exit 3, $(grep -o 'interrupted at epoch [0-9]* of [0-9]*, minibatch [0-9]* of [0-9]*' "$T/err-$sig"), resumed by the printed command"
+  echo "ok: SIG$sig: exit 3, $(grep -o 'interrupted at epoch [0-9]* of [0-9]* with [0-9]* of its [0-9]* minibatches done' "$T/err-$sig"), resumed by the printed command"
   same_run "$T/ref-$name" "$dir" "$name (SIG$sig)"
 done
 

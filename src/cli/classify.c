@@ -404,8 +404,8 @@ int cli_classify(int argc, char **argv) {
   cli_stop_release(&stop_guard);
   if (!ts && r.interrupted) {
     char where[128];
-    snprintf(where, sizeof where, "epoch %ld of %ld, minibatch %zu of %zu", r.stop_epoch,
-             c.max_epochs, r.stop_batch, r.n_batches);
+    snprintf(where, sizeof where, "epoch %ld of %ld with %zu of its %zu minibatches done",
+             r.stop_epoch, c.max_epochs, r.stop_batch, r.n_batches);
     cli_ckpt_resume_hint(prog, "classify", argc, argv, o.out, where);
     rc = 3;
     goto out_net;
@@ -416,8 +416,8 @@ int cli_classify(int argc, char **argv) {
     goto out_net;
   }
   if (!ts && !o.quiet && r.resumed_epoch)
-    fprintf(stderr, "%s: resumed at epoch %ld, minibatch %zu from %s\n", prog, r.resumed_epoch,
-            r.resumed_batch, ckpt_path);
+    fprintf(stderr, "%s: resumed at epoch %ld with %zu of its minibatches done, from %s\n", prog,
+            r.resumed_epoch, r.resumed_batch, ckpt_path);
   if (!ts && !o.quiet && r.checkpoints)
     fprintf(stderr, "%s: %ld checkpoint(s) of %zu bytes written to %s, %.3f s in all\n", prog,
             r.checkpoints, r.ckpt_bytes, ckpt_path, r.ckpt_seconds);
