@@ -269,6 +269,36 @@ static void test_round_trip_backprop(void **st) {
   round_trip(CLS_RULE_BACKPROP, "backprop");
 }
 
+/* Copies checkpoint src to dst section by section (a valid container), with
+ * the bytes at offset off of section `name` replaced by val[0..n), or that
+ * section left out (val NULL). */
+static void rewrite(const char *src, const char *dst, const char *name, size_t off,
+                    const void *val, size_t n) {
+  ckpt_file f;
+  syn_err e;
+  if (ckpt_read(&f, src, &e)) fail_msg("%s", e.msg);
+  ckpt_writer w;
+  ckpt_writer_init(&w);
+  for (uint32_t i = 0; i < f.n_sections; i++) {
+    const ckpt_section_ref *r = &f.sec[i];
+    bool hit = strcmp(r->name, name) == 0;
+    if (hit && !val) continue;
+    unsigned char *p = malloc(r->len + 1);
+    memcpy(p, f.data + r->off, r->len);
+    if (hit) {
+      assert_true(off + n <= r->len);
+      memcpy(p + off, val, n);
+    }
+    ckpt_begin(&w, r->name);
+    ckpt_put_bytes(&w, p, r->len);
+    ckpt_end(&w);
+    free(p);
+  }
+  if (ckpt_writer_save(&w, dst, &e)) fail_msg("%s", e.msg);
+  ckpt_writer_free(&w);
+  ckpt_file_free(&f);
+}
+
 /* resume attempts that must fail with a message naming what */
 static void expect_refused(const fixture *fx, cls_config *c, int dense_units, const char *needle) {
   nn_net net;
@@ -332,6 +362,36 @@ static void test_refused(void **st) {
   tu_spit(bad, good, (size_t)n);
   expect_refused(&fx, &c, 16, "bad.bin");
   free(good);
+
+  /* valid containers whose content does not fit: each field checked
+   * (little-endian host assumed for the patched integers) */
+  config(&c, CLS_RULE_AGREL);
+  c.max_epochs = 2;
+  c.resume_path = bad;
+  const uint64_t b0_odd = 5, ep_big = 3;
+  const uint32_t dup[2] = {7, 7};
+  rewrite(ckpt, bad, "cls.loop", 33, &b0_odd, 8); /* position not at a minibatch */
+  expect_refused(&fx, &c, 16, "loop state out of range");
+  rewrite(ckpt, bad, "cls.loop", 25, &ep_big, 8); /* epoch beyond the epochs */
+  expect_refused(&fx, &c, 16, "loop state out of range");
+  rewrite(ckpt, bad, "cls.perm", 0, dup, 8); /* a row twice */
+  expect_refused(&fx, &c, 16, "not a permutation");
+  rewrite(ckpt, bad, "cls.metrics", 0, &ep_big, 8); /* row 1 says epoch 3 */
+  expect_refused(&fx, &c, 16, "epochs out of order");
+  rewrite(ckpt, bad, "cls.best", 0, NULL, 0); /* a best epoch without its weights */
+  expect_refused(&fx, &c, 16, "cls.best missing");
+  rewrite(ckpt, bad, "cls.perm", 0, NULL, 0);
+  expect_refused(&fx, &c, 16, "cls.perm");
+  /* the feedback flag of cls.net: after the description string, the two
+   * counts and the forward weights */
+  make_net(&net, 16);
+  const size_t n_params = net.n_params;
+  char shape[1024];
+  nn_net_describe(&net, shape, sizeof shape);
+  nn_net_destroy(&net);
+  const uint8_t flag2 = 2;
+  rewrite(ckpt, bad, "cls.net", 8 + strlen(shape) + 16 + 4 * n_params, &flag2, 1);
+  expect_refused(&fx, &c, 16, "feedback-weight flag");
   c.resume_path = "/nonexistent/checkpoint.bin";
   expect_refused(&fx, &c, 16, "/nonexistent/checkpoint.bin");
 
