@@ -375,9 +375,11 @@ int cli_classify(int argc, char **argv) {
       rc = e.code == SYN_ERR_IO ? 1 : 2;
       goto out_net;
     }
+    /* a finished run's outputs; metrics.csv is rewritten from the checkpoint */
+    const char *finished[] = {"summary.json", "net.bin"};
     char p[4200];
-    for (int i = 0; i < 2; i++) { /* summary.json, net.bin: a finished run's */
-      snprintf(p, sizeof p, "%s/%s", o.out, ckpt_files[2 * i]);
+    for (int i = 0; i < 2; i++) {
+      snprintf(p, sizeof p, "%s/%s", o.out, finished[i]);
       unlink(p);
     }
     c.resume_path = ckpt_path;
