@@ -56,17 +56,6 @@ same_run() {
   ls "$dir" | grep -q '\.tmp' && fail "$name: temporary files left: $(ls "$dir")"
 }
 
-# wait_for FILE PID: until FILE exists (or PID ends); 1 if PID ended first
-wait_for() {
-  local i
-  for i in $(seq 1 1200); do
-    [ -f "$1" ] && return 0
-    kill -0 "$2" 2>/dev/null || { [ -f "$1" ]; return; }
-    sleep 0.05
-  done
-  return 1
-}
-
 # ---------------- SIGKILL at a random moment, then --resume ----------------
 for name in agrel-conv backprop-dense; do
   read -r -a FL <<<"${CONF[$name]}"

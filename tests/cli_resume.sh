@@ -22,11 +22,7 @@ SEED=${SYNRL_RESUME_SEED:-$$}
 RANDOM=$SEED
 echo "cli_resume: kill-moment seed $SEED (SYNRL_RESUME_SEED=$SEED reproduces them)"
 
-failures=0
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
+. "$(dirname "$0")/common_cli.sh"
 
 [ -x "$BIN" ] || { echo "FAIL: $BIN is not executable" >&2; exit 1; }
 
@@ -73,17 +69,6 @@ same_run() {
     fail "$name: summary.json differs from the uninterrupted run's"
   [ -f "$dir/checkpoint.bin" ] && fail "$name: a finished run left its checkpoint"
   ls "$dir" | grep -q '\.tmp' && fail "$name: temporary files left: $(ls "$dir")"
-}
-
-# wait_for FILE PID: until FILE exists (or PID ends); 1 if PID ended first
-wait_for() {
-  local i
-  for i in $(seq 1 1200); do
-    [ -f "$1" ] && return 0
-    kill -0 "$2" 2>/dev/null || { [ -f "$1" ]; return; }
-    sleep 0.05
-  done
-  return 1
 }
 
 # ---------------- SIGKILL at a random moment, then --resume ----------------

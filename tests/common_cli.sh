@@ -1,6 +1,7 @@
-# Shared by the tests/cli_*.sh scripts (sourced, not run): counters and the
-# two checks every command-line test makes. The sourcing script sets T (its
-# temporary directory) before calling them.
+# Shared by the tests/cli_*.sh scripts (sourced, not run): counters, the two
+# checks every command-line test makes, and wait_for (a file that a run in the
+# background writes). The sourcing script sets T (its temporary directory)
+# before calling them.
 failures=0
 checks=0
 
@@ -53,4 +54,15 @@ expect_ok() {
     return 1
   fi
   return 0
+}
+
+# wait_for FILE PID: until FILE exists (or PID ends); 1 if PID ended first
+wait_for() {
+  local i
+  for i in $(seq 1 1200); do
+    [ -f "$1" ] && return 0
+    kill -0 "$2" 2>/dev/null || { [ -f "$1" ]; return; }
+    sleep 0.05
+  done
+  return 1
 }

@@ -317,27 +317,38 @@ static void expect_refused(const fixture *fx, cls_config *c, int dense_units, co
   nn_net_destroy(&net);
 }
 
-static void test_refused(void **st) {
-  (void)st;
-  fixture fx;
-  fixture_make(&fx);
-  char dir[4200], ckpt[4300], bad[4300];
-  dir_for(dir, sizeof dir, "refused");
-  snprintf(ckpt, sizeof ckpt, "%s/checkpoint.bin", dir);
-  snprintf(bad, sizeof bad, "%s/bad.bin", dir);
-  cls_config c;
-  config(&c, CLS_RULE_AGREL);
-  c.ckpt_path = ckpt;
-  c.ckpt_every = 10;
-  c.max_epochs = 2;
+/* A 2-epoch agrel run with one checkpoint (minibatch 10: in epoch 2, after
+ * a best epoch) left at DIR/checkpoint.bin; c is set to resume from bad. */
+static void checkpointed(const fixture *fx, const char *name, char *ckpt, char *bad, size_t n,
+                         cls_config *c) {
+  char dir[4200];
+  dir_for(dir, sizeof dir, name);
+  snprintf(ckpt, n, "%s/checkpoint.bin", dir);
+  snprintf(bad, n, "%s/bad.bin", dir);
+  config(c, CLS_RULE_AGREL);
+  c->max_epochs = 2;
+  c->ckpt_path = ckpt;
+  c->ckpt_every = 10;
   nn_net net;
   cls_result r;
   syn_err e;
   make_net(&net, 16);
-  assert_int_equal(cls_train(&net, &fx.tr, &fx.va, NULL, &c, &r, &e), SYN_OK);
+  assert_int_equal(cls_train(&net, &fx->tr, &fx->va, NULL, c, &r, &e), SYN_OK);
   nn_net_destroy(&net);
   assert_int_equal(r.checkpoints, 1);
-  c.ckpt_path = NULL;
+  c->ckpt_path = NULL;
+  c->resume_path = bad;
+}
+
+static void test_refused(void **st) {
+  (void)st;
+  fixture fx;
+  fixture_make(&fx);
+  char ckpt[4300], bad[4300];
+  cls_config c;
+  checkpointed(&fx, "refused", ckpt, bad, sizeof ckpt, &c);
+  nn_net net;
+  syn_err e;
   c.resume_path = ckpt;
   assert_int_equal(cls_checkpoint_check(ckpt, c.ckpt_config, &e), SYN_OK);
 
@@ -421,23 +432,12 @@ static void test_damaged_sections(void **st) {
   (void)st;
   fixture fx;
   fixture_make(&fx);
-  char dir[4200], ckpt[4300], bad[4300];
-  dir_for(dir, sizeof dir, "damaged");
-  snprintf(ckpt, sizeof ckpt, "%s/checkpoint.bin", dir);
-  snprintf(bad, sizeof bad, "%s/bad.bin", dir);
+  char ckpt[4300], bad[4300];
   cls_config c;
-  config(&c, CLS_RULE_AGREL);
-  c.max_epochs = 2;
-  c.ckpt_path = ckpt;
-  c.ckpt_every = 10;
+  checkpointed(&fx, "damaged", ckpt, bad, sizeof ckpt, &c);
   nn_net net;
   cls_result r;
   syn_err e;
-  make_net(&net, 16);
-  assert_int_equal(cls_train(&net, &fx.tr, &fx.va, NULL, &c, &r, &e), SYN_OK);
-  nn_net_destroy(&net);
-  c.ckpt_path = NULL;
-  c.resume_path = bad;
   ckpt_file f;
   assert_int_equal(ckpt_read(&f, ckpt, &e), SYN_OK);
   long tried = 0, loaded = 0;
