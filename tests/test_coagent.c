@@ -377,11 +377,10 @@ static void test_mapprop_energy_fd(void **st) {
 
 /* ---- TD(lambda): delta conventions and the critic update ---- */
 static void test_td_critic(void **st) {
-  assert_close(agent_td_delta(1.0, 2.0, 3.0, 0.98, false, false, false), 1 + 0.98 * 3 - 2, 1e-15);
-  assert_close(agent_td_delta(1.0, 2.0, 3.0, 0.98, true, false, false), 1 - 2, 1e-15);
-  assert_close(agent_td_delta(1.0, 2.0, 3.0, 0.98, true, true, false), 1 - 2, 1e-15);
-  assert_true(agent_td_delta(1.0, 2.0, 3.0, 0.98, false, true, false) == 0);
-  assert_true(agent_td_delta(1.0, 2.0, 3.0, 0.98, false, false, true) == 0);
+  assert_close(agent_td_delta(1.0, 2.0, 3.0, 0.98, false, false), 1 + 0.98 * 3 - 2, 1e-15);
+  assert_close(agent_td_delta(1.0, 2.0, 3.0, 0.98, true, false), 1 - 2, 1e-15);
+  assert_close(agent_td_delta(1.0, 2.0, 3.0, 0.98, true, true), 1 - 2, 1e-15);
+  assert_true(agent_td_delta(1.0, 2.0, 3.0, 0.98, false, true) == 0);
   /* critic 2-2-1, softplus + linear: e = lambda gamma e + dV/dtheta,
    * grad = e delta */
   int widths[] = {2, 2, 1};
@@ -405,7 +404,7 @@ static void test_td_critic(void **st) {
   const double h1[] = {log1p(exp(0.5)), log1p(exp(-0.7))};
   assert_close(v1, 0.3 * h1[0] - 0.6 * h1[1] + 0.05, 1e-15);
   coa_learner_value(&L, x2, &v2, false); /* V(s') does not touch the traces */
-  const double delta = agent_td_delta(1.0, v1, v2, 0.98, false, false, false);
+  const double delta = agent_td_delta(1.0, v1, v2, 0.98, false, false);
   /* dV/dW1 = h, dV/db1 = 1, dV/dW0_ij = x_i W1_j sigma(pot0_j), dV/db0_j = W1_j sigma(pot0_j) */
   const double s0[] = {S05, SM07}, W1[] = {0.3, -0.6};
   double want[9];

@@ -29,11 +29,21 @@ typedef struct agent_config {
   double var[COA_MAX_LAYERS]; /* per layer: hidden Gaussian variances, then the output's */
   double hidden_temp, temp;   /* temperature of the hidden layers and of the output */
   coa_config actor;       /* rule, batch, lambda, gamma, rates, MAP steps, Adam */
+  double init_bias;       /* biases of both networks ~ U(+-init_bias) (0: zero) */
   bool use_critic;        /* without: the reward itself is every unit's reward */
   int critic_n_hidden;
   int critic_hidden[COA_MAX_LAYERS];
-  coa_config critic;      /* rule must be BACKPROP; batch/gamma are taken from actor */
+  /* rule MAPPROP: Gaussian hidden units and a
+   * Gaussian linear output with the variances critic_var, trained as in
+   * coa_learner_value_map; any other rule: deterministic softplus hidden
+   * units and a linear output, TD(lambda) by backprop. batch/gamma are
+   * taken from actor. */
+  coa_config critic;
+  double critic_var[COA_MAX_LAYERS];
   double reward_clip;     /* > 0: rewards clipped to +-clip for learning only */
+  /* continuous actions: the environment gets clip(action_scale * a +
+   * action_shift) to its bounds (action_scale 0: a as sampled, unclipped) */
+  double action_scale, action_shift;
   long episodes;
   uint64_t seed;
   /* optional callbacks */
@@ -50,10 +60,12 @@ typedef struct agent_result {
 } agent_result;
 
 /* The TD error of one transition: r + gamma V(s')(1 - terminated) - V(s),
- * and 0 on a time-limit truncation (not terminal) and on the first step
- * after a reset (the reference's conventions). */
+ * and 0 on a time-limit truncation (not terminal). (The reference's "0 on
+ * the first step after a reset" is, in the authors' code, the idle step in
+ * which their batched environments reset; a synrl environment resets
+ * without one, so every real transition learns.) */
 double agent_td_delta(double r, double v_s, double v_next, double gamma, bool terminated,
-                      bool truncated, bool first);
+                      bool truncated);
 
 /* Trains. On success the networks are created in *actor (and *critic when
  * use_critic); destroy them with coa_net_destroy. */

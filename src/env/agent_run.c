@@ -1,8 +1,7 @@
 /* The RL training loop for coagent networks: one actor (and a critic) over a
  * batch of independent environments, one update per step, the conventions of
  * reference/coagent-networks.md: delta = r + gamma V(s')(1 - terminated) - V(s),
- * delta = 0 on a time-limit truncation and on the first step after a reset,
- * traces reset at episode start. */
+ * delta = 0 on a time-limit truncation, traces reset at episode start. */
 #include "synrl/agent.h"
 
 #include <math.h>
@@ -10,7 +9,7 @@
 #include <string.h>
 
 /* rng streams of the run seed */
-enum { STREAM_ACTOR_INIT = 1, STREAM_CRITIC_INIT = 2, STREAM_ACTOR_SAMPLE = 3 };
+enum { STREAM_ACTOR_INIT = 1, STREAM_CRITIC_INIT = 2, STREAM_ACTOR_SAMPLE = 3, STREAM_CRITIC_SAMPLE = 4 };
 
 typedef struct run_state {
   env *envs;
@@ -18,7 +17,6 @@ typedef struct run_state {
   double *obs, *next, *ret, *vs, *vn, *delta, *act_vec;
   long *len;
   int *ends; /* per row: 0 running, 1 truncated, 2 terminated */
-  bool *first;
   coa_learner actor, critic;
   bool have_actor, have_critic;
 } run_state;
@@ -35,7 +33,6 @@ static void run_state_free(run_state *s) {
   free(s->act_vec);
   free(s->len);
   free(s->ends);
-  free(s->first);
   if (s->have_actor) coa_learner_destroy(&s->actor);
   if (s->have_critic) coa_learner_destroy(&s->critic);
 }
@@ -62,8 +59,8 @@ static syn_status make_net(coa_net *n, int in, int nh, const int *hidden, coa_un
 }
 
 double agent_td_delta(double r, double v_s, double v_next, double gamma, bool terminated,
-                      bool truncated, bool first) {
-  if (first || (truncated && !terminated)) return 0.0;
+                      bool truncated) {
+  if (truncated && !terminated) return 0.0;
   return r + gamma * v_next * (terminated ? 0.0 : 1.0) - v_s;
 }
 
@@ -97,25 +94,29 @@ syn_status agent_run(const agent_config *c, coa_net *actor, coa_net *critic, age
   const bool discrete = as->kind == ENV_DISCRETE;
   st = make_net(actor, nin, c->n_hidden, c->hidden, c->hidden_unit, discrete ? COA_SOFTMAX : COA_GAUSS_OUT,
                 nout, c->var, c->hidden_temp, c->temp, e);
+  const bool map_critic = c->use_critic && c->critic.rule == COA_RULE_MAPPROP;
   if (!st && c->use_critic) {
-    double ones[COA_MAX_LAYERS] = {1, 1, 1, 1};
-    st = make_net(critic, nin, c->critic_n_hidden, c->critic_hidden, COA_SOFTPLUS, COA_LINEAR, 1, ones,
-                  1.0, 1.0, e);
+    if (map_critic)
+      st = make_net(critic, nin, c->critic_n_hidden, c->critic_hidden, COA_GAUSSIAN, COA_GAUSS_OUT, 1,
+                    c->critic_var, 1.0, 1.0, e);
+    else
+      st = make_net(critic, nin, c->critic_n_hidden, c->critic_hidden, COA_SOFTPLUS, COA_LINEAR, 1, NULL,
+                    1.0, 1.0, e);
   }
   if (st) goto fail;
   rng_t g;
   rng_seed(&g, c->seed, STREAM_ACTOR_INIT);
-  coa_net_init(actor, &g);
+  coa_net_init_bias(actor, &g, c->init_bias);
   if (c->use_critic) {
     rng_seed(&g, c->seed, STREAM_CRITIC_INIT);
-    coa_net_init(critic, &g);
+    coa_net_init_bias(critic, &g, c->init_bias);
   }
   st = coa_learner_create(&s.actor, actor, &c->actor, e);
   if (st) goto fail;
   s.have_actor = true;
   if (c->use_critic) {
     coa_config cc = c->critic;
-    cc.rule = COA_RULE_BACKPROP;
+    if (!map_critic) cc.rule = COA_RULE_BACKPROP;
     cc.batch = B;
     cc.gamma = c->actor.gamma;
     st = coa_learner_create(&s.critic, critic, &cc, e);
@@ -130,21 +131,17 @@ syn_status agent_run(const agent_config *c, coa_net *actor, coa_net *critic, age
   s.vn = calloc((size_t)B, sizeof(double));
   s.delta = calloc((size_t)B, sizeof(double));
   s.len = calloc((size_t)B, sizeof(long));
-  s.first = calloc((size_t)B, sizeof(bool));
   s.ends = calloc((size_t)B, sizeof(int));
-  if (!s.obs || !s.next || !s.act_vec || !s.ret || !s.vs || !s.vn || !s.delta || !s.len || !s.first ||
-      !s.ends) {
+  if (!s.obs || !s.next || !s.act_vec || !s.ret || !s.vs || !s.vn || !s.delta || !s.len || !s.ends) {
     st = syn_err_set(e, SYN_ERR_NOMEM, "agent: out of memory");
     goto fail;
   }
-  for (int r = 0; r < B && !st; r++) {
-    st = env_reset(&s.envs[r], s.obs + (size_t)r * nin, e);
-    s.first[r] = true;
-  }
+  for (int r = 0; r < B && !st; r++) st = env_reset(&s.envs[r], s.obs + (size_t)r * nin, e);
   if (st) goto fail;
 
-  rng_t rs;
+  rng_t rs, rc;
   rng_seed(&rs, c->seed, STREAM_ACTOR_SAMPLE);
+  rng_seed(&rc, c->seed, STREAM_CRITIC_SAMPLE);
   const double t0 = core_now(), cpu0 = core_cpu_seconds();
   const double every = c->progress_every > 0 ? c->progress_every : 1.0;
   double next_report = t0 + every, sum = 0;
@@ -152,7 +149,10 @@ syn_status agent_run(const agent_config *c, coa_net *actor, coa_net *critic, age
   long done = 0, steps = 0;
   const int top = actor->n_layers - 1;
   while (done < c->episodes) {
-    if (c->use_critic) coa_learner_value(&s.critic, s.obs, s.vs, true);
+    if (map_critic)
+      coa_learner_value_map(&s.critic, s.obs, s.vs, true, &rc);
+    else if (c->use_critic)
+      coa_learner_value(&s.critic, s.obs, s.vs, true);
     coa_learner_act(&s.actor, s.obs, &rs);
     for (int r = 0; r < B && !st; r++) {
       env_result er;
@@ -161,6 +161,10 @@ syn_status agent_run(const agent_config *c, coa_net *actor, coa_net *critic, age
         st = env_step(&s.envs[r], s.actor.action[r], nx, &er, e);
       } else {
         memcpy(s.act_vec, s.actor.x[top + 1] + (size_t)r * nout, (size_t)nout * sizeof(double));
+        if (c->action_scale != 0)
+          for (int k = 0; k < nout; k++)
+            s.act_vec[k] = fmin(fmax(c->action_scale * s.act_vec[k] + c->action_shift, as->low[k]),
+                                as->high[k]);
         st = env_step_box(&s.envs[r], s.act_vec, nx, &er, e);
       }
       if (st) break;
@@ -175,15 +179,17 @@ syn_status agent_run(const agent_config *c, coa_net *actor, coa_net *critic, age
     steps++;
     const int *ends = s.ends;
     if (c->use_critic) {
-      coa_learner_value(&s.critic, s.next, s.vn, false);
+      if (map_critic)
+        coa_learner_value_map(&s.critic, s.next, s.vn, false, &rc);
+      else
+        coa_learner_value(&s.critic, s.next, s.vn, false);
       for (int r = 0; r < B; r++)
         s.delta[r] = agent_td_delta(s.delta[r], s.vs[r], s.vn[r], c->actor.gamma, ends[r] == 2,
-                                    ends[r] == 1, s.first[r]);
+                                    ends[r] == 1);
       coa_learner_learn(&s.critic, s.delta);
     }
     coa_learner_learn(&s.actor, s.delta);
     for (int r = 0; r < B && !st; r++) {
-      s.first[r] = false;
       if (!ends[r]) {
         memcpy(s.obs + (size_t)r * nin, s.next + (size_t)r * nin, (size_t)nin * sizeof(double));
         continue;
@@ -196,7 +202,6 @@ syn_status agent_run(const agent_config *c, coa_net *actor, coa_net *critic, age
       }
       s.ret[r] = 0;
       s.len[r] = 0;
-      s.first[r] = true;
       coa_learner_reset_row(&s.actor, r);
       if (c->use_critic) coa_learner_reset_row(&s.critic, r);
       st = env_reset(&s.envs[r], s.obs + (size_t)r * nin, e);
