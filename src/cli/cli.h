@@ -22,6 +22,15 @@ int cli_policy_compare(int argc, char **argv);
 int cli_rl(int argc, char **argv);
 int cli_classify(int argc, char **argv);
 
+/* Checkpointing commands (src/cli/resume.c): "synrl_version=V" and one
+ * "name=value" line per option of specs (defaults included) except those
+ * named in neutral (NULL-terminated: options that do not change results);
+ * malloc'd, NULL when out of memory. */
+char *cli_settings_text(const opt_spec *specs, const char *const *neutral);
+/* Prints "resume with: synrl CMD ARGS --resume 'DIR'" and a newline to
+ * stderr: the same arguments minus any --resume, shell-quoted. */
+void cli_print_resume_cmd(const char *cmd, int argc, char **argv, const char *dir);
+
 /* What defines a task and a network: shared by train and eval. */
 typedef struct task_opts {
   const char *task;        /* boundary2d | images */

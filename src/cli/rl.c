@@ -4,8 +4,10 @@
 #include "core/fileio.h"
 #include "synrl/agent.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +19,10 @@
 
 typedef struct rl_opts {
   const char *preset, *env, *method, *out, *hidden, *lr, *lr_end, *var, *critic, *critic_hidden,
-      *critic_lr, *critic_lr_end;
-  long episodes, end_t, log_every;
+      *critic_lr, *critic_lr_end, *resume;
+  long episodes, end_t, log_every, ckpt_every;
   int batch, map_steps, max_steps;
-  double lambda, critic_lambda, temp, hidden_temp, gamma, reward_clip;
+  double lambda, critic_lambda, temp, hidden_temp, gamma, reward_clip, ckpt_secs;
   uint64_t seed;
   bool quiet;
   char critic_lr_buf[64], critic_lr_end_buf[64];
@@ -92,6 +94,7 @@ static void rl_defaults(rl_opts *o) {
   o->hidden_temp = 1;
   o->gamma = 0.98;
   o->seed = 1;
+  o->ckpt_secs = 60;
 }
 
 /* The settings of a (task, method) pair; flags given later override them. */
@@ -217,6 +220,50 @@ static void on_episode(void *user, long ep, long steps, double ret) {
   l->block_ret = l->block_steps = 0;
 }
 
+/* checkpoints: the log so far and the open block, in section rl.log */
+static void log_save(void *user, ckpt_writer *w) {
+  const ep_log *l = user;
+  ckpt_begin(w, "rl.log");
+  ckpt_put_i64(w, l->every);
+  ckpt_put_i64(w, l->n_block);
+  ckpt_put_f64(w, l->block_ret);
+  ckpt_put_f64(w, l->block_steps);
+  ckpt_put_f64(w, l->sum);
+  ckpt_put_u64(w, l->len);
+  ckpt_put_bytes(w, l->buf, l->len);
+  ckpt_end(w);
+}
+
+static syn_status log_load(void *user, const ckpt_file *f, syn_err *e) {
+  ep_log *l = user;
+  ckpt_sec s;
+  syn_status st = ckpt_open(f, "rl.log", &s, e);
+  if (st) return st;
+  const int64_t every = ckpt_get_i64(&s), n_block = ckpt_get_i64(&s);
+  l->block_ret = ckpt_get_f64(&s);
+  l->block_steps = ckpt_get_f64(&s);
+  l->sum = ckpt_get_f64(&s);
+  const uint64_t n = ckpt_get_u64(&s);
+  if (s.err || every != l->every || n_block < 0 || n_block >= every || n > ckpt_remaining(&s))
+    return ckpt_sec_fail(&s, e, "episode log does not fit this run");
+  l->len = 0;
+  l->n_block = (long)n_block;
+  log_append(l, (const char *)s.p + s.pos, (size_t)n);
+  s.pos += (size_t)n;
+  if (l->oom) return syn_err_set(e, SYN_ERR_NOMEM, "out of memory for the episode log");
+  return ckpt_sec_done(&s, e);
+}
+
+/* SIGINT/SIGTERM: the training loop polls this flag, writes a checkpoint and
+ * returns. A signal handler can only reach a static object. */
+static volatile sig_atomic_t g_rl_stop;
+
+static void on_stop_signal(int sig) { g_rl_stop = sig; }
+
+/* Options that do not change the results: left out of a checkpoint's settings. */
+static const char *const rl_neutral[] = {"quiet", "out", "checkpoint-every", "checkpoint-secs", "resume",
+                                         NULL};
+
 static void on_progress(void *user, const agent_progress *p) {
   ep_log *l = user;
   if (l->quiet) return;
@@ -308,6 +355,12 @@ int cli_rl(int argc, char **argv) {
       {"seed", OPT_U64, &o.seed, 0, 0, NULL, "seed: fixes the whole run"},
       {"out", OPT_STR, &o.out, 0, 0, NULL, "output directory (default runs/rl/PRESET-sSEED)"},
       {"quiet", OPT_FLAG, &o.quiet, 0, 0, NULL, "no progress line"},
+      {"checkpoint-every", OPT_LONG, &o.ckpt_every, 0, 1e12, NULL,
+       "write OUT/checkpoint.bin after every N episodes (0: not by count)"},
+      {"checkpoint-secs", OPT_DOUBLE, &o.ckpt_secs, 0, 1e9, NULL,
+       "... and whenever S seconds passed since the last one (0: not by time); SIGINT/SIGTERM always write one"},
+      {"resume", OPT_STR, &o.resume, 0, 0, NULL,
+       "DIR: continue the interrupted run in DIR from DIR/checkpoint.bin (same settings)"},
       {NULL, 0, NULL, 0, 0, NULL, NULL},
   };
   for (int i = 0; i < argc; i++)
@@ -326,6 +379,12 @@ int cli_rl(int argc, char **argv) {
   if (!o.preset) o.preset = "custom";
   if (o.out && !*o.out) {
     fprintf(stderr, "%s: --out: empty directory name\n", prog);
+    return 2;
+  }
+  if (o.resume && (!*o.resume || (o.out && strcmp(o.out, o.resume) != 0))) {
+    fprintf(stderr, "%s: --resume: %s\n", prog,
+            *o.resume ? "the run continues in its own directory; leave out --out or give the same"
+                      : "empty directory name");
     return 2;
   }
   if (!env_find(o.env)) {
@@ -401,23 +460,52 @@ int cli_rl(int argc, char **argv) {
   ac.seed = o.seed;
 
   char outdir[4096];
-  if (o.out)
+  if (o.resume)
+    snprintf(outdir, sizeof outdir, "%s", o.resume);
+  else if (o.out)
     snprintf(outdir, sizeof outdir, "%s", o.out);
   else if (strcmp(o.preset, "custom") == 0)
     snprintf(outdir, sizeof outdir, "runs/rl/%s-%s-s%llu", o.env, m, (unsigned long long)o.seed);
   else
     snprintf(outdir, sizeof outdir, "runs/rl/%s-s%llu", o.preset, (unsigned long long)o.seed);
-  if (make_dir(outdir)) {
-    fprintf(stderr, "%s: --out %s: cannot create directory: %s\n", prog, outdir, strerror(errno));
+  char *config = cli_settings_text(specs, rl_neutral);
+  if (!config) {
+    fprintf(stderr, "%s: out of memory\n", prog);
     return 1;
   }
-  /* summary.json marks a finished run: drop one from an earlier run here */
-  const char *outputs[] = {"summary.json", "returns.csv", "nets.bin"};
-  char path[4200];
-  for (size_t i = 0; i < sizeof outputs / sizeof *outputs; i++) {
+  char path[4200], ckpt_path[4200];
+  snprintf(ckpt_path, sizeof ckpt_path, "%s/checkpoint.bin", outdir);
+  syn_err e = {0};
+  if (o.resume && run_checkpoint_check(ckpt_path, config, &e)) {
+    fprintf(stderr, "%s: --resume: %s\n", prog, e.msg);
+    free(config);
+    return e.code == SYN_ERR_IO ? 1 : 2;
+  }
+  if (make_dir(outdir)) {
+    fprintf(stderr, "%s: --out %s: cannot create directory: %s\n", prog, outdir, strerror(errno));
+    free(config);
+    return 1;
+  }
+  /* summary.json marks a finished run: drop one from an earlier run here,
+   * a checkpoint too unless resuming from it, and the temporary files of a
+   * run killed while writing */
+  const char *outputs[] = {"summary.json", "returns.csv", "nets.bin", "checkpoint.bin"};
+  const size_t n_outputs = sizeof outputs / sizeof *outputs;
+  for (size_t i = 0; i < n_outputs - (o.resume != NULL); i++) {
     snprintf(path, sizeof path, "%s/%s", outdir, outputs[i]);
     unlink(path);
   }
+  DIR *dh = opendir(outdir);
+  for (struct dirent *de; dh && (de = readdir(dh));)
+    for (size_t i = 0; i < n_outputs; i++) {
+      size_t n = strlen(outputs[i]);
+      if (strncmp(de->d_name, outputs[i], n) == 0 && strncmp(de->d_name + n, ".tmp", 4) == 0) {
+        char stale[4400];
+        snprintf(stale, sizeof stale, "%s/%s", outdir, de->d_name);
+        unlink(stale);
+      }
+    }
+  if (dh) closedir(dh);
   ep_log lg = {.every = o.log_every, .tty = isatty(2), .quiet = o.quiet};
   const char *hdr = "episode,steps,return,running_mean\n";
   log_append(&lg, hdr, strlen(hdr));
@@ -425,17 +513,62 @@ int cli_rl(int argc, char **argv) {
   ac.on_progress = on_progress;
   ac.user = &lg;
   ac.progress_every = lg.tty ? 0.25 : 10.0;
+  ac.ckpt_path = ckpt_path;
+  ac.ckpt_every = o.ckpt_every;
+  ac.ckpt_every_s = o.ckpt_secs;
+  ac.ckpt_config = config;
+  ac.resume_path = o.resume ? ckpt_path : NULL;
+  ac.stop = &g_rl_stop;
+  ac.on_save = log_save;
+  ac.on_load = log_load;
+  /* Box2D worlds cannot be saved: their rows are checkpointed right after a
+   * reset, which batch > 1 rows do not reach together */
+  const env_def *ed = env_find(o.env);
+  const bool ckpt_ok = o.batch == 1 || (ed->save && ed->load);
+  if (!o.quiet && !ckpt_ok)
+    fprintf(stderr, "synrl: note: %s cannot be checkpointed with --batch > 1: an interrupted run cannot resume\n",
+            o.env);
   if (!o.quiet)
     fprintf(stderr, "synrl: rl %s: %s on %s, hidden %s, batch %d, %ld episodes, seed %llu\n", o.preset, m,
             o.env, o.hidden, o.batch, o.episodes, (unsigned long long)o.seed);
   coa_net actor, critic;
   agent_result res;
-  syn_err e = {0};
-  if (agent_run(&ac, &actor, &critic, &res, &e)) {
+  struct sigaction sa, old_int, old_term;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  g_rl_stop = 0;
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  syn_status rs = agent_run(&ac, &actor, &critic, &res, &e);
+  sigaction(SIGINT, &old_int, NULL);
+  sigaction(SIGTERM, &old_term, NULL);
+  free(config);
+  if (rs) {
     fprintf(stderr, "%s: %s\n", prog, e.msg);
     free(lg.buf);
     return 1;
   }
+  if (res.interrupted) {
+    if (lg.tty && !o.quiet) fputs("\r\033[K", stderr);
+    if (ckpt_ok) {
+      fprintf(stderr, "%s: interrupted at episode %ld of %ld; state saved in %s/checkpoint.bin; ", prog,
+              res.episodes, o.episodes, outdir);
+      cli_print_resume_cmd("rl", argc, argv, outdir);
+    } else {
+      fprintf(stderr, "%s: interrupted at episode %ld of %ld; no checkpoint (%s with --batch > 1)\n", prog,
+              res.episodes, o.episodes, o.env);
+    }
+    coa_net_destroy(&actor);
+    if (ac.use_critic) coa_net_destroy(&critic);
+    free(lg.buf);
+    return 3;
+  }
+  if (!o.quiet && res.resumed_at)
+    fprintf(stderr, "synrl: resumed at episode %ld from %s\n", res.resumed_at, ckpt_path);
+  if (!o.quiet && res.checkpoints)
+    fprintf(stderr, "synrl: %ld checkpoint(s) of %zu bytes written to %s, %.3f s in all\n", res.checkpoints,
+            res.ckpt_bytes, ckpt_path, res.ckpt_seconds);
   int ret = 0;
   if (lg.oom) {
     fprintf(stderr, "%s: out of memory for the episode log (use --log-every)\n", prog);
@@ -498,6 +631,7 @@ int cli_rl(int argc, char **argv) {
     }
   }
   if (ret) fprintf(stderr, "%s: %s\n", prog, e.msg[0] ? e.msg : "cannot write the outputs");
+  if (!ret) unlink(ckpt_path); /* the run is complete: nothing to resume */
   if (!ret && !o.quiet) fprintf(stderr, "synrl: rl: results in %s\n", outdir);
   coa_net_destroy(&actor);
   if (ac.use_critic) coa_net_destroy(&critic);

@@ -200,23 +200,22 @@ static volatile sig_atomic_t g_stop_signal;
 static void on_stop_signal(int sig) { g_stop_signal = sig; }
 
 /* Options that do not change the results: left out of a checkpoint's settings. */
-static bool result_neutral(const char *name) {
-  static const char *const names[] = {"threads", "quiet", "out", "checkpoint-every",
-                                      "checkpoint-secs", "resume"};
-  for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-    if (strcmp(name, names[i]) == 0) return true;
-  return false;
-}
+static const char *const result_neutral[] = {"threads",         "quiet",  "out", "checkpoint-every",
+                                             "checkpoint-secs", "resume", NULL};
 
-/* The settings that fix a run, one "name=value" line each: every option
- * (defaults included) except the neutral ones, and checksums of the starting
- * policy and of the data, so that a checkpoint is resumed only by the run
- * that wrote it. */
+/* The settings that fix a run (cli_settings_text), and checksums of the
+ * starting policy and of the data, so that a checkpoint is resumed only by
+ * the run that wrote it. */
 static char *config_text(const opt_spec *specs, const synrl_policy *policy, const task_data *td) {
-  size_t cap = 8192, len = 0;
-  char *t = malloc(cap);
+  char *t = cli_settings_text(specs, result_neutral);
   if (!t) return NULL;
-  t[0] = 0;
+  size_t len = strlen(t), cap = len + 1024;
+  char *g = realloc(t, cap);
+  if (!g) {
+    free(t);
+    return NULL;
+  }
+  t = g;
 #define ADD(...)                                                           \
   do {                                                                     \
     int n_ = snprintf(t + len, cap - len, __VA_ARGS__);                    \
@@ -226,27 +225,6 @@ static char *config_text(const opt_spec *specs, const synrl_policy *policy, cons
     }                                                                      \
     len += (size_t)n_;                                                     \
   } while (0)
-  ADD("synrl_version=%s\n", SYNRL_VERSION);
-  for (const opt_spec *sp = specs; sp->name; sp++) {
-    if (result_neutral(sp->name)) continue;
-    switch (sp->kind) {
-      case OPT_INT: ADD("%s=%d\n", sp->name, *(int *)sp->ptr); break;
-      case OPT_LONG: ADD("%s=%ld\n", sp->name, *(long *)sp->ptr); break;
-      case OPT_U64: ADD("%s=%llu\n", sp->name, (unsigned long long)*(uint64_t *)sp->ptr); break;
-      case OPT_DOUBLE: ADD("%s=%.17g\n", sp->name, *(double *)sp->ptr); break;
-      case OPT_STR:
-      case OPT_CHOICE: {
-        const char *v = *(const char **)sp->ptr;
-        /* one line per setting: control characters would break the format */
-        ADD("%s=", sp->name);
-        for (const char *c = v ? v : "(none)"; *c && len + 2 < cap; c++)
-          t[len++] = (unsigned char)*c < 0x20 ? '?' : *c;
-        ADD("\n");
-        break;
-      }
-      case OPT_FLAG: ADD("%s=%s\n", sp->name, *(bool *)sp->ptr ? "on" : "off"); break;
-    }
-  }
   ADD("policy_fnv1a64=%016llx\n",
       (unsigned long long)core_fnv1a64(policy->q, sizeof policy->q, CORE_FNV_INIT));
   const data_set *sets[3] = {&td->train, &td->valid, &td->test};
@@ -268,40 +246,9 @@ static char *config_text(const opt_spec *specs, const synrl_policy *policy, cons
 /* The command line to resume with: the same arguments, --resume DIR last. */
 static void print_resume_hint(const char *prog, int argc, char **argv, const char *dir, long it,
                               long iterations) {
-  fprintf(stderr, "%s: interrupted at iteration %ld of %ld; state saved in %s/checkpoint.bin; resume with: synrl train",
-          prog, it, iterations, dir);
-  for (int i = 0; i < argc; i++) {
-    if (strcmp(argv[i], "--resume") == 0) {
-      i++;
-      continue;
-    }
-    if (strncmp(argv[i], "--resume=", 9) == 0) continue;
-    const char *a = argv[i];
-    bool plain = *a != 0;
-    for (const char *c = a; *c; c++)
-      if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./,:+@%", *c))
-        plain = false;
-    if (plain) {
-      fprintf(stderr, " %s", a);
-    } else {
-      fputs(" '", stderr);
-      for (const char *c = a; *c; c++)
-        if (*c == '\'')
-          fputs("'\\''", stderr);
-        else if ((unsigned char)*c < 0x20)
-          fputc('?', stderr);
-        else
-          fputc(*c, stderr);
-      fputc('\'', stderr);
-    }
-  }
-  fprintf(stderr, " --resume '");
-  for (const char *c = dir; *c; c++)
-    if (*c == '\'')
-      fputs("'\\''", stderr);
-    else
-      fputc((unsigned char)*c < 0x20 ? '?' : *c, stderr);
-  fprintf(stderr, "'\n");
+  fprintf(stderr, "%s: interrupted at iteration %ld of %ld; state saved in %s/checkpoint.bin; ", prog, it,
+          iterations, dir);
+  cli_print_resume_cmd("train", argc, argv, dir);
 }
 
 int cli_train(int argc, char **argv) { return cli_train_ex(argc, argv, true); }

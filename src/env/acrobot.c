@@ -111,6 +111,18 @@ static syn_status ab_step(env *v, int action, const double *vec, double *obs, en
   return SYN_OK;
 }
 
+/* checkpoints: the four state variables */
+static void ab_save(const env *v, ckpt_writer *w) {
+  const ab_state *p = v->state;
+  ckpt_put_f64s(w, p->s, 4);
+}
+
+static syn_status ab_load(env *v, ckpt_sec *s, syn_err *e) {
+  ab_state *p = v->state;
+  ckpt_get_f64s(s, p->s, 4);
+  return SYN_OK;
+}
+
 const env_def env_def_acrobot = {
     .name = "acrobot",
     .alias = "Acrobot-v1",
@@ -120,4 +132,6 @@ const env_def env_def_acrobot = {
     .destroy = ab_destroy,
     .reset = ab_reset,
     .step = ab_step,
+    .save = ab_save,
+    .load = ab_load,
 };
