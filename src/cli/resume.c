@@ -3,11 +3,14 @@
  * resumes an interrupted run. */
 #include "cli/cli.h"
 
+#include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-char *cli_settings_text(const opt_spec *specs, const char *const *neutral) {
+char *cli_settings_text(const opt_spec *specs, const char *const *neutral, const char *extra) {
   size_t cap = 8192, len = 0;
   char *t = malloc(cap);
   if (!t) return NULL;
@@ -44,8 +47,35 @@ char *cli_settings_text(const opt_spec *specs, const char *const *neutral) {
       case OPT_FLAG: ADD("%s=%s\n", sp->name, *(bool *)sp->ptr ? "on" : "off"); break;
     }
   }
+  if (extra) ADD("%s", extra);
 #undef ADD
   return t;
+}
+
+int cli_check_resume_dir(const char *prog, const char *resume, const char *out) {
+  if (!resume || (*resume && (!out || strcmp(out, resume) == 0))) return 0;
+  fprintf(stderr, "%s: --resume: %s\n", prog,
+          *resume ? "the run continues in its own directory; leave out --out or give the same"
+                  : "empty directory name");
+  return 2;
+}
+
+void cli_clear_outputs(const char *dir, const char *const *names, size_t n, size_t n_delete) {
+  char path[4400];
+  for (size_t i = 0; i < n_delete && i < n; i++) {
+    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+    unlink(path);
+  }
+  DIR *dh = opendir(dir);
+  for (struct dirent *de; dh && (de = readdir(dh));)
+    for (size_t i = 0; i < n; i++) {
+      size_t len = strlen(names[i]);
+      if (strncmp(de->d_name, names[i], len) == 0 && strncmp(de->d_name + len, ".tmp", 4) == 0) {
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        unlink(path);
+      }
+    }
+  if (dh) closedir(dh);
 }
 
 /* one shell word, quoted where it needs it */
@@ -82,4 +112,27 @@ void cli_print_resume_cmd(const char *cmd, int argc, char **argv, const char *di
   fprintf(stderr, " --resume");
   put_word(dir, true);
   fputc('\n', stderr);
+}
+
+/* SIGINT/SIGTERM: the training loop polls this flag, writes a checkpoint and
+ * returns. A signal handler can only reach a static object. */
+static volatile sig_atomic_t g_stop_signal;
+static struct sigaction g_old_int, g_old_term;
+
+static void on_stop_signal(int sig) { g_stop_signal = sig; }
+
+const volatile sig_atomic_t *cli_stop_catch(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  g_stop_signal = 0;
+  sigaction(SIGINT, &sa, &g_old_int);
+  sigaction(SIGTERM, &sa, &g_old_term);
+  return &g_stop_signal;
+}
+
+void cli_stop_release(void) {
+  sigaction(SIGINT, &g_old_int, NULL);
+  sigaction(SIGTERM, &g_old_term, NULL);
 }

@@ -4,10 +4,8 @@
 #include "core/fileio.h"
 #include "synrl/agent.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,12 +252,6 @@ static syn_status log_load(void *user, const ckpt_file *f, syn_err *e) {
   return ckpt_sec_done(&s, e);
 }
 
-/* SIGINT/SIGTERM: the training loop polls this flag, writes a checkpoint and
- * returns. A signal handler can only reach a static object. */
-static volatile sig_atomic_t g_rl_stop;
-
-static void on_stop_signal(int sig) { g_rl_stop = sig; }
-
 /* Options that do not change the results: left out of a checkpoint's settings. */
 static const char *const rl_neutral[] = {"quiet", "out", "checkpoint-every", "checkpoint-secs", "resume",
                                          NULL};
@@ -381,12 +373,7 @@ int cli_rl(int argc, char **argv) {
     fprintf(stderr, "%s: --out: empty directory name\n", prog);
     return 2;
   }
-  if (o.resume && (!*o.resume || (o.out && strcmp(o.out, o.resume) != 0))) {
-    fprintf(stderr, "%s: --resume: %s\n", prog,
-            *o.resume ? "the run continues in its own directory; leave out --out or give the same"
-                      : "empty directory name");
-    return 2;
-  }
+  if (cli_check_resume_dir(prog, o.resume, o.out)) return 2;
   if (!env_find(o.env)) {
     fprintf(stderr, "%s: --env: unknown environment '%s'\n", prog, o.env);
     return 2;
@@ -468,7 +455,7 @@ int cli_rl(int argc, char **argv) {
     snprintf(outdir, sizeof outdir, "runs/rl/%s-%s-s%llu", o.env, m, (unsigned long long)o.seed);
   else
     snprintf(outdir, sizeof outdir, "runs/rl/%s-s%llu", o.preset, (unsigned long long)o.seed);
-  char *config = cli_settings_text(specs, rl_neutral);
+  char *config = cli_settings_text(specs, rl_neutral, NULL);
   if (!config) {
     fprintf(stderr, "%s: out of memory\n", prog);
     return 1;
@@ -491,21 +478,7 @@ int cli_rl(int argc, char **argv) {
    * run killed while writing */
   const char *outputs[] = {"summary.json", "returns.csv", "nets.bin", "checkpoint.bin"};
   const size_t n_outputs = sizeof outputs / sizeof *outputs;
-  for (size_t i = 0; i < n_outputs - (o.resume != NULL); i++) {
-    snprintf(path, sizeof path, "%s/%s", outdir, outputs[i]);
-    unlink(path);
-  }
-  DIR *dh = opendir(outdir);
-  for (struct dirent *de; dh && (de = readdir(dh));)
-    for (size_t i = 0; i < n_outputs; i++) {
-      size_t n = strlen(outputs[i]);
-      if (strncmp(de->d_name, outputs[i], n) == 0 && strncmp(de->d_name + n, ".tmp", 4) == 0) {
-        char stale[4400];
-        snprintf(stale, sizeof stale, "%s/%s", outdir, de->d_name);
-        unlink(stale);
-      }
-    }
-  if (dh) closedir(dh);
+  cli_clear_outputs(outdir, outputs, n_outputs, n_outputs - (o.resume != NULL));
   ep_log lg = {.every = o.log_every, .tty = isatty(2), .quiet = o.quiet};
   const char *hdr = "episode,steps,return,running_mean\n";
   log_append(&lg, hdr, strlen(hdr));
@@ -518,7 +491,6 @@ int cli_rl(int argc, char **argv) {
   ac.ckpt_every_s = o.ckpt_secs;
   ac.ckpt_config = config;
   ac.resume_path = o.resume ? ckpt_path : NULL;
-  ac.stop = &g_rl_stop;
   ac.on_save = log_save;
   ac.on_load = log_load;
   /* Box2D worlds cannot be saved: their rows are checkpointed right after a
@@ -533,16 +505,9 @@ int cli_rl(int argc, char **argv) {
             o.env, o.hidden, o.batch, o.episodes, (unsigned long long)o.seed);
   coa_net actor, critic;
   agent_result res;
-  struct sigaction sa, old_int, old_term;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  g_rl_stop = 0;
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
+  ac.stop = cli_stop_catch();
   syn_status rs = agent_run(&ac, &actor, &critic, &res, &e);
-  sigaction(SIGINT, &old_int, NULL);
-  sigaction(SIGTERM, &old_term, NULL);
+  cli_stop_release();
   free(config);
   if (rs) {
     fprintf(stderr, "%s: %s\n", prog, e.msg);
