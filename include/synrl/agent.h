@@ -68,7 +68,8 @@ typedef struct agent_result {
   long episodes, steps;
   double avg_return, recent_return;
   double seconds, cpu_seconds;     /* including the time before a resume */
-  bool interrupted;    /* stopped by c->stop; a checkpoint was written if ckpt_path was set */
+  bool interrupted;    /* stopped by c->stop; a checkpoint was written if ckpt_path was set and
+                          the rows can be saved (not: an env without hooks at batch > 1) */
   long resumed_at;     /* episodes the resumed checkpoint had done (0: none) */
   long checkpoints;    /* checkpoints written by this call */
   double ckpt_seconds; /* wall time spent writing them */
