@@ -127,6 +127,54 @@ static void test_env_roundtrip(void **st) {
   }
 }
 
+/* states a step could never reach are refused (acrobot's angle wrapping
+ * would loop for ages on 1e300) */
+static void write_state(const char *path, const char *name, const double *x, int n) {
+  ckpt_writer w;
+  ckpt_writer_init(&w);
+  ckpt_begin(&w, "env");
+  ckpt_put_str(&w, name);
+  ckpt_put_i64(&w, 3);
+  ckpt_put_u8(&w, 0);
+  for (int i = 0; i < 4; i++) ckpt_put_u64(&w, 12345 + i);
+  ckpt_put_f64s(&w, x, (size_t)n);
+  ckpt_end(&w);
+  syn_err e;
+  assert_int_equal(ckpt_writer_save(&w, path, &e), SYN_OK);
+  ckpt_writer_free(&w);
+}
+
+static void test_env_bad_state(void **st) {
+  char path[512];
+  tu_path(path, sizeof path, "badenv.ckpt");
+  struct {
+    const char *name;
+    double x[4];
+    int n;
+    bool ok;
+  } cases[] = {
+      {"acrobot", {0.5, -0.5, 1, -1}, 4, true},
+      {"acrobot", {1e300, 0, 0, 0}, 4, false},
+      {"acrobot", {0, 0, INFINITY, 0}, 4, false},
+      {"acrobot", {0, NAN, 0, 0}, 4, false},
+      {"cartpole", {0.1, 0, 0, NAN}, 4, false},
+      {"cartpole", {0.1, 0, 0, 0}, 3, false}, /* short */
+      {"mountaincar-continuous", {-0.5, 0}, 2, true},
+      {"mountaincar-continuous", {-0.5, 0.5}, 2, false},
+      {"mountaincar-continuous", {7, 0}, 2, false},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+    write_state(path, cases[k].name, cases[k].x, cases[k].n);
+    env v;
+    syn_err e;
+    assert_int_equal(env_create(&v, cases[k].name, NULL, &e), SYN_OK);
+    syn_status s = load_env(&v, path, &e);
+    if (cases[k].ok != (s == SYN_OK)) fail_msg("case %zu (%s): status %d: %s", k, cases[k].name, s, e.msg);
+    if (s) assert_contains(e.msg, "section env");
+    env_destroy(&v);
+  }
+}
+
 /* ---- the learner: every piece of state comes back ---- */
 static void test_learner_roundtrip(void **st) {
   const int widths[4] = {5, 6, 4, 3};
@@ -457,7 +505,8 @@ static void test_resume_refused(void **st) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_env_roundtrip),  cmocka_unit_test(test_learner_roundtrip),
+      cmocka_unit_test(test_env_roundtrip),  cmocka_unit_test(test_env_bad_state),
+      cmocka_unit_test(test_learner_roundtrip),
       cmocka_unit_test(test_resume_rules),   cmocka_unit_test(test_resume_envs),
       cmocka_unit_test(test_resume_refused),
   };

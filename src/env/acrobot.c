@@ -119,7 +119,15 @@ static void ab_save(const env *v, ckpt_writer *w) {
 
 static syn_status ab_load(env *v, ckpt_sec *s, syn_err *e) {
   ab_state *p = v->state;
-  ckpt_get_f64s(s, p->s, 4);
+  double x[4];
+  ckpt_get_f64s(s, x, 4);
+  if (s->err) return SYN_OK; /* the caller reports the truncation */
+  /* a step keeps angles in [-pi, pi] and velocities clipped; a state outside
+   * would also make the angle wrapping loop for very long */
+  if (!(fabs(x[0]) <= ENV_PI && fabs(x[1]) <= ENV_PI && fabs(x[2]) <= AB_MAX_VEL1 &&
+        fabs(x[3]) <= AB_MAX_VEL2))
+    return ckpt_sec_fail(s, e, "acrobot state out of range");
+  for (int i = 0; i < 4; i++) p->s[i] = x[i];
   return SYN_OK;
 }
 

@@ -181,7 +181,7 @@ static syn_status reg_load(env *v, ckpt_sec *s, syn_err *e) {
   const uint32_t in = ckpt_get_u32(s), hid = ckpt_get_u32(s);
   const double y = ckpt_get_f64(s);
   if (s->err) return SYN_OK; /* the caller reports the truncation */
-  if (in != (uint32_t)p->in || hid != (uint32_t)p->hidden)
+  if (in != (uint32_t)p->in || hid != (uint32_t)p->hidden || !isfinite(y))
     return ckpt_sec_fail(s, e, "regression state does not fit this environment");
   p->y = y;
   return SYN_OK;

@@ -80,7 +80,11 @@ static void cp_save(const env *v, ckpt_writer *w) {
 
 static syn_status cp_load(env *v, ckpt_sec *s, syn_err *e) {
   cp_state *p = v->state;
-  ckpt_get_f64s(s, p->s, 4);
+  double x[4];
+  ckpt_get_f64s(s, x, 4);
+  for (int i = 0; i < 4 && !s->err; i++)
+    if (!isfinite(x[i])) return ckpt_sec_fail(s, e, "cartpole state not finite");
+  for (int i = 0; i < 4; i++) p->s[i] = x[i];
   return SYN_OK;
 }
 

@@ -75,8 +75,12 @@ static void mc_save(const env *v, ckpt_writer *w) {
 
 static syn_status mc_load(env *v, ckpt_sec *s, syn_err *e) {
   mc_state *p = v->state;
-  p->pos = ckpt_get_f64(s);
-  p->vel = ckpt_get_f64(s);
+  const double pos = ckpt_get_f64(s), vel = ckpt_get_f64(s);
+  if (s->err) return SYN_OK; /* the caller reports the truncation */
+  if (!(pos >= MC_MIN_POS && pos <= MC_MAX_POS && fabs(vel) <= MC_MAX_SPEED))
+    return ckpt_sec_fail(s, e, "mountaincar state out of range");
+  p->pos = pos;
+  p->vel = vel;
   return SYN_OK;
 }
 
