@@ -7,8 +7,12 @@
 #include "synrl/agent.h"
 #include "synrl/ckpt.h"
 
+#include "../fuzz/rl_ckpt_setup.h"
+
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <zlib.h>
 
 /* ---- environments: save mid-episode, load into a fresh one, go on alike ---- */
 static void act_of(const env *v, rng_t *r, int *a, double *vec) {
@@ -503,12 +507,64 @@ static void test_resume_refused(void **st) {
   coa_net_destroy(&cr);
 }
 
+/* ---- the fuzz corpus and every input that once broke fuzz_rlckpt, with a
+ * valid CRC appended so that the ordinary build reaches the section readers:
+ * the seeds resume to the end, the others fail cleanly ---- */
+static void replay_rl_inputs(const char *sub, bool seeds) {
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s/fuzz/%s/fuzz_rlckpt", tu_source_dir(), sub);
+  DIR *d = opendir(dir);
+  assert_non_null(d);
+  int n = 0;
+  for (struct dirent *de; (de = readdir(d));) {
+    if (de->d_name[0] == '.') continue;
+    char src[4400], path[512];
+    snprintf(src, sizeof src, "%s/%s", dir, de->d_name);
+    long size;
+    unsigned char *b = tu_slurp(src, &size);
+    assert_non_null(b);
+    b = realloc(b, (size_t)size + 4);
+    assert_non_null(b);
+    const uint32_t crc = (uint32_t)crc32(0L, b, (uInt)size);
+    for (int i = 0; i < 4; i++) b[size + i] = (unsigned char)(crc >> (8 * i));
+    tu_path(path, sizeof path, "replay.ckpt");
+    tu_spit(path, b, (size_t)size + 4);
+    free(b);
+    int resumed = 0;
+    for (int k = 0; k < FZR_N_KINDS; k++) {
+      agent_config c;
+      fzr_setup(&c, k);
+      c.resume_path = path;
+      coa_net a, cr;
+      agent_result res;
+      syn_err e = {0};
+      if (agent_run(&c, &a, &cr, &res, &e) == SYN_OK) {
+        assert_int_equal(res.episodes, c.episodes);
+        coa_net_destroy(&a);
+        if (c.use_critic) coa_net_destroy(&cr);
+        resumed++;
+      } else {
+        assert_true(e.msg[0] != 0);
+      }
+    }
+    if (seeds && resumed != 1) fail_msg("seed %s resumed %d runs, expected its own", de->d_name, resumed);
+    n++;
+  }
+  closedir(d);
+  assert_true(n > 0);
+}
+
+static void test_fuzz_inputs(void **st) {
+  replay_rl_inputs("corpus", true);
+  replay_rl_inputs("regress", false);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_env_roundtrip),  cmocka_unit_test(test_env_bad_state),
       cmocka_unit_test(test_learner_roundtrip),
       cmocka_unit_test(test_resume_rules),   cmocka_unit_test(test_resume_envs),
-      cmocka_unit_test(test_resume_refused),
+      cmocka_unit_test(test_resume_refused), cmocka_unit_test(test_fuzz_inputs),
   };
   return cmocka_run_group_tests(tests, NULL, tu_teardown_tmp);
 }

@@ -146,7 +146,7 @@ static syn_status load_rows(const ckpt_file *f, run_state *s, syn_err *e) {
     rng_t pre;
     for (int i = 0; i < 4; i++) pre.s[i] = ckpt_get_u64(&sec);
     if (sec.err) return ckpt_sec_fail(&sec, e, "truncated");
-    if (len < 0 || first > 1 || replay > 1 || (first && len != 0) ||
+    if (len < 0 || len > ((int64_t)1 << 60) || first > 1 || replay > 1 || (first && len != 0) ||
         replay != !env_can_save(&s->envs[r]) || (replay && !first))
       return ckpt_sec_fail(&sec, e, "row state out of range");
     s->len[r] = (long)len;
@@ -196,7 +196,10 @@ static syn_status load_checkpoint(const agent_config *c, run_state *s, double *e
     st = ckpt_sec_fail(&sec, e, "written for another environment, batch or episode count");
     goto out;
   }
-  if (done < 0 || done >= episodes || steps < 0 || !(s->rs.s[0] | s->rs.s[1] | s->rs.s[2] | s->rs.s[3])) {
+  /* counts far beyond any run, so that steps * B and the lengths cannot overflow */
+  const int64_t big = (int64_t)1 << 60;
+  if (done < 0 || done >= episodes || steps < 0 || steps > big / s->n_envs ||
+      !(s->rs.s[0] | s->rs.s[1] | s->rs.s[2] | s->rs.s[3])) {
     st = ckpt_sec_fail(&sec, e, "counters out of range");
     goto out;
   }
