@@ -145,7 +145,12 @@ if [ -n "${CONF[lunarlander]:-}" ]; then
   checks=$((checks + 1))
   "$BIN" rl --preset lunarlander-weightmax --batch 2 --episodes 100000 --out "$T/ll2" >/dev/null 2>"$T/err" &
   pid=$!
-  sleep 0.5
+  # the start line comes once signals are caught; then let it run a little
+  for i in $(seq 1 600); do
+    grep -q 'synrl: rl lunarlander-weightmax' "$T/err" && break
+    sleep 0.05
+  done
+  sleep 0.3
   kill -INT $pid
   wait $pid
   rc=$?

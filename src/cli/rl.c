@@ -500,12 +500,13 @@ int cli_rl(int argc, char **argv) {
   if (!o.quiet && !ckpt_ok)
     fprintf(stderr, "synrl: note: %s cannot be checkpointed with --batch > 1: an interrupted run cannot resume\n",
             o.env);
+  /* signals are caught from here on: once this line is out, Ctrl-C checkpoints */
+  ac.stop = cli_stop_catch();
   if (!o.quiet)
     fprintf(stderr, "synrl: rl %s: %s on %s, hidden %s, batch %d, %ld episodes, seed %llu\n", o.preset, m,
             o.env, o.hidden, o.batch, o.episodes, (unsigned long long)o.seed);
   coa_net actor, critic;
   agent_result res;
-  ac.stop = cli_stop_catch();
   syn_status rs = agent_run(&ac, &actor, &critic, &res, &e);
   cli_stop_release();
   free(config);
