@@ -40,4 +40,28 @@ static inline void fzr_setup(agent_config *c, int kind) {
   c->ckpt_config = fzr_kind_names[kind];
 }
 
+/* Resumes each run from path. Returns how many ran to their end, or -1 if
+ * one broke a property: a run that loads must reach its episode count, an
+ * error must say something. */
+static inline int fzr_resume_all(const char *path) {
+  int resumed = 0;
+  for (int k = 0; k < FZR_N_KINDS; k++) {
+    agent_config c;
+    fzr_setup(&c, k);
+    c.resume_path = path;
+    coa_net a, cr;
+    agent_result res;
+    syn_err e = {0};
+    if (agent_run(&c, &a, &cr, &res, &e) == SYN_OK) {
+      coa_net_destroy(&a);
+      if (c.use_critic) coa_net_destroy(&cr);
+      if (res.episodes != c.episodes) return -1;
+      resumed++;
+    } else if (!e.msg[0]) {
+      return -1;
+    }
+  }
+  return resumed;
+}
+
 #endif
