@@ -9,6 +9,7 @@
 #ifndef SYNRL_COAGENT_H
 #define SYNRL_COAGENT_H
 
+#include "synrl/ckpt.h"
 #include "synrl/core.h"
 
 #ifdef __cplusplus
@@ -159,6 +160,17 @@ double coa_learner_log_joint(coa_learner *L, int row);
 void coa_learner_energy_grad(coa_learner *L);
 /* log pi(action | obs) with deterministic hidden units (BACKPROP). */
 double coa_learner_log_policy(coa_learner *L, int row);
+
+/* ---- checkpoints (src/learn/coagent_ckpt.c) ----
+ * A learner's whole state as one section NAME: its network's shape, unit
+ * kinds and parameters, the rule, the traces of every row, the Adam moments
+ * and step counts, the update count (the annealing position) and the last
+ * gradient. The per-step buffers (values, potentials, eligibilities) are
+ * not saved: every step rewrites them before reading. */
+void coa_learner_save(const coa_learner *L, ckpt_writer *w, const char *name);
+/* Into a learner created with the same network shape, rule and batch: a
+ * one-line error naming the section if the checkpoint does not fit. */
+syn_status coa_learner_load(coa_learner *L, const ckpt_file *f, const char *name, syn_err *e);
 
 double coa_softplus(double x);
 double coa_sigmoid(double x);

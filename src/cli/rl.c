@@ -17,11 +17,11 @@
 
 typedef struct rl_opts {
   const char *preset, *env, *method, *out, *hidden, *lr, *lr_end, *var, *critic, *critic_hidden,
-      *critic_lr, *critic_lr_end, *critic_method, *critic_var, *fixed_last_logit;
-  long episodes, end_t, log_every;
+      *critic_lr, *critic_lr_end, *critic_method, *critic_var, *fixed_last_logit, *resume;
+  long episodes, end_t, log_every, ckpt_every;
   int batch, map_steps, max_steps;
   double lambda, critic_lambda, temp, hidden_temp, gamma, reward_clip, init_bias, action_scale,
-      action_shift;
+      action_shift, ckpt_secs;
   uint64_t seed;
   bool quiet;
 } rl_opts;
@@ -116,6 +116,7 @@ static void rl_defaults(rl_opts *o) {
   o->hidden_temp = 1;
   o->gamma = 0.98;
   o->seed = 1;
+  o->ckpt_secs = 60;
 }
 
 /* The settings of a (task, method) pair; flags given later override them. */
@@ -244,6 +245,44 @@ static void on_episode(void *user, long ep, long steps, double ret) {
   l->block_ret = l->block_steps = 0;
 }
 
+/* checkpoints: the log so far and the open block, in section rl.log */
+static void log_save(void *user, ckpt_writer *w) {
+  const ep_log *l = user;
+  ckpt_begin(w, "rl.log");
+  ckpt_put_i64(w, l->every);
+  ckpt_put_i64(w, l->n_block);
+  ckpt_put_f64(w, l->block_ret);
+  ckpt_put_f64(w, l->block_steps);
+  ckpt_put_f64(w, l->sum);
+  ckpt_put_u64(w, l->len);
+  ckpt_put_bytes(w, l->buf, l->len);
+  ckpt_end(w);
+}
+
+static syn_status log_load(void *user, const ckpt_file *f, syn_err *e) {
+  ep_log *l = user;
+  ckpt_sec s;
+  syn_status st = ckpt_open(f, "rl.log", &s, e);
+  if (st) return st;
+  const int64_t every = ckpt_get_i64(&s), n_block = ckpt_get_i64(&s);
+  l->block_ret = ckpt_get_f64(&s);
+  l->block_steps = ckpt_get_f64(&s);
+  l->sum = ckpt_get_f64(&s);
+  const uint64_t n = ckpt_get_u64(&s);
+  if (s.err || every != l->every || n_block < 0 || n_block >= every || n > ckpt_remaining(&s))
+    return ckpt_sec_fail(&s, e, "episode log does not fit this run");
+  l->len = 0;
+  l->n_block = (long)n_block;
+  log_append(l, (const char *)s.p + s.pos, (size_t)n);
+  s.pos += (size_t)n;
+  if (l->oom) return syn_err_set(e, SYN_ERR_NOMEM, "out of memory for the episode log");
+  return ckpt_sec_done(&s, e);
+}
+
+/* Options that do not change the results: left out of a checkpoint's settings. */
+static const char *const rl_neutral[] = {"quiet", "out", "checkpoint-every", "checkpoint-secs", "resume",
+                                         NULL};
+
 static void on_progress(void *user, const agent_progress *p) {
   ep_log *l = user;
   if (l->quiet) return;
@@ -344,6 +383,12 @@ int cli_rl(int argc, char **argv) {
       {"seed", OPT_U64, &o.seed, 0, 0, NULL, "seed: fixes the whole run"},
       {"out", OPT_STR, &o.out, 0, 0, NULL, "output directory (default runs/rl/PRESET-sSEED)"},
       {"quiet", OPT_FLAG, &o.quiet, 0, 0, NULL, "no progress line"},
+      {"checkpoint-every", OPT_LONG, &o.ckpt_every, 0, 1e12, NULL,
+       "write OUT/checkpoint.bin after every N episodes (0: not by count)"},
+      {"checkpoint-secs", OPT_DOUBLE, &o.ckpt_secs, 0, 1e9, NULL,
+       "... and whenever S seconds passed since the last one (0: not by time); SIGINT/SIGTERM always write one"},
+      {"resume", OPT_STR, &o.resume, 0, 0, NULL,
+       "DIR: continue the interrupted run in DIR from DIR/checkpoint.bin (same settings)"},
       {NULL, 0, NULL, 0, 0, NULL, NULL},
   };
   for (int i = 0; i < argc; i++)
@@ -364,6 +409,7 @@ int cli_rl(int argc, char **argv) {
     fprintf(stderr, "%s: --out: empty directory name\n", prog);
     return 2;
   }
+  if (cli_check_resume_dir(prog, o.resume, o.out)) return 2;
   if (!env_find(o.env)) {
     fprintf(stderr, "%s: --env: unknown environment '%s'\n", prog, o.env);
     return 2;
@@ -448,23 +494,38 @@ int cli_rl(int argc, char **argv) {
   ac.seed = o.seed;
 
   char outdir[4096];
-  if (o.out)
+  if (o.resume)
+    snprintf(outdir, sizeof outdir, "%s", o.resume);
+  else if (o.out)
     snprintf(outdir, sizeof outdir, "%s", o.out);
   else if (strcmp(o.preset, "custom") == 0)
     snprintf(outdir, sizeof outdir, "runs/rl/%s-%s-s%llu", o.env, m, (unsigned long long)o.seed);
   else
     snprintf(outdir, sizeof outdir, "runs/rl/%s-s%llu", o.preset, (unsigned long long)o.seed);
-  if (make_dir(outdir)) {
-    fprintf(stderr, "%s: --out %s: cannot create directory: %s\n", prog, outdir, strerror(errno));
+  char *config = cli_settings_text(specs, rl_neutral, NULL);
+  if (!config) {
+    fprintf(stderr, "%s: out of memory\n", prog);
     return 1;
   }
-  /* summary.json marks a finished run: drop one from an earlier run here */
-  const char *outputs[] = {"summary.json", "returns.csv", "nets.bin"};
-  char path[4200];
-  for (size_t i = 0; i < sizeof outputs / sizeof *outputs; i++) {
-    snprintf(path, sizeof path, "%s/%s", outdir, outputs[i]);
-    unlink(path);
+  char path[4200], ckpt_path[4200];
+  snprintf(ckpt_path, sizeof ckpt_path, "%s/checkpoint.bin", outdir);
+  syn_err e = {0};
+  if (o.resume && run_checkpoint_check(ckpt_path, config, &e)) {
+    fprintf(stderr, "%s: --resume: %s\n", prog, e.msg);
+    free(config);
+    return e.code == SYN_ERR_IO ? 1 : 2;
   }
+  if (make_dir(outdir)) {
+    fprintf(stderr, "%s: --out %s: cannot create directory: %s\n", prog, outdir, strerror(errno));
+    free(config);
+    return 1;
+  }
+  /* summary.json marks a finished run: drop one from an earlier run here,
+   * a checkpoint too unless resuming from it, and the temporary files of a
+   * run killed while writing */
+  const char *outputs[] = {"summary.json", "returns.csv", "nets.bin", "checkpoint.bin"};
+  const size_t n_outputs = sizeof outputs / sizeof *outputs;
+  cli_clear_outputs(outdir, outputs, n_outputs, n_outputs - (o.resume != NULL));
   ep_log lg = {.every = o.log_every, .tty = isatty(2), .quiet = o.quiet};
   const char *hdr = "episode,steps,return,running_mean\n";
   log_append(&lg, hdr, strlen(hdr));
@@ -472,17 +533,55 @@ int cli_rl(int argc, char **argv) {
   ac.on_progress = on_progress;
   ac.user = &lg;
   ac.progress_every = lg.tty ? 0.25 : 10.0;
+  ac.ckpt_path = ckpt_path;
+  ac.ckpt_every = o.ckpt_every;
+  ac.ckpt_every_s = o.ckpt_secs;
+  ac.ckpt_config = config;
+  ac.resume_path = o.resume ? ckpt_path : NULL;
+  ac.on_save = log_save;
+  ac.on_load = log_load;
+  /* Box2D worlds cannot be saved: their rows are checkpointed right after a
+   * reset, which batch > 1 rows do not reach together */
+  const env_def *ed = env_find(o.env);
+  const bool ckpt_ok = o.batch == 1 || (ed->save && ed->load);
+  if (!o.quiet && !ckpt_ok)
+    fprintf(stderr, "synrl: note: %s cannot be checkpointed with --batch > 1: an interrupted run cannot resume\n",
+            o.env);
+  /* signals are caught from here on: once this line is out, Ctrl-C checkpoints */
+  ac.stop = cli_stop_catch();
   if (!o.quiet)
     fprintf(stderr, "synrl: rl %s: %s on %s, hidden %s, batch %d, %ld episodes, seed %llu\n", o.preset, m,
             o.env, o.hidden, o.batch, o.episodes, (unsigned long long)o.seed);
   coa_net actor, critic;
   agent_result res;
-  syn_err e = {0};
-  if (agent_run(&ac, &actor, &critic, &res, &e)) {
+  syn_status rs = agent_run(&ac, &actor, &critic, &res, &e);
+  cli_stop_release();
+  free(config);
+  if (rs) {
     fprintf(stderr, "%s: %s\n", prog, e.msg);
     free(lg.buf);
     return 1;
   }
+  if (res.interrupted) {
+    if (lg.tty && !o.quiet) fputs("\r\033[K", stderr);
+    if (ckpt_ok) {
+      fprintf(stderr, "%s: interrupted at episode %ld of %ld; state saved in %s/checkpoint.bin; ", prog,
+              res.episodes, o.episodes, outdir);
+      cli_print_resume_cmd("rl", argc, argv, outdir);
+    } else {
+      fprintf(stderr, "%s: interrupted at episode %ld of %ld; no checkpoint (%s with --batch > 1)\n", prog,
+              res.episodes, o.episodes, o.env);
+    }
+    coa_net_destroy(&actor);
+    if (ac.use_critic) coa_net_destroy(&critic);
+    free(lg.buf);
+    return 3;
+  }
+  if (!o.quiet && res.resumed_at)
+    fprintf(stderr, "synrl: resumed at episode %ld from %s\n", res.resumed_at, ckpt_path);
+  if (!o.quiet && res.checkpoints)
+    fprintf(stderr, "synrl: %ld checkpoint(s) of %zu bytes written to %s, %.3f s in all\n", res.checkpoints,
+            res.ckpt_bytes, ckpt_path, res.ckpt_seconds);
   int ret = 0;
   if (lg.oom) {
     fprintf(stderr, "%s: out of memory for the episode log (use --log-every)\n", prog);
@@ -553,6 +652,7 @@ int cli_rl(int argc, char **argv) {
     }
   }
   if (ret) fprintf(stderr, "%s: %s\n", prog, e.msg[0] ? e.msg : "cannot write the outputs");
+  if (!ret) unlink(ckpt_path); /* the run is complete: nothing to resume */
   if (!ret && !o.quiet) fprintf(stderr, "synrl: rl: results in %s\n", outdir);
   coa_net_destroy(&actor);
   if (ac.use_critic) coa_net_destroy(&critic);

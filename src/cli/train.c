@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -193,62 +192,17 @@ static int write_summary(const char *dir, const train_opts *o, const task_data *
   return 0;
 }
 
-/* SIGINT/SIGTERM: the training loop polls this flag, writes a checkpoint and
- * returns. A signal handler can only reach a static object. */
-static volatile sig_atomic_t g_stop_signal;
-
-static void on_stop_signal(int sig) { g_stop_signal = sig; }
-
 /* Options that do not change the results: left out of a checkpoint's settings. */
-static bool result_neutral(const char *name) {
-  static const char *const names[] = {"threads", "quiet", "out", "checkpoint-every",
-                                      "checkpoint-secs", "resume"};
-  for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-    if (strcmp(name, names[i]) == 0) return true;
-  return false;
-}
+static const char *const result_neutral[] = {"threads",         "quiet",  "out", "checkpoint-every",
+                                             "checkpoint-secs", "resume", NULL};
 
-/* The settings that fix a run, one "name=value" line each: every option
- * (defaults included) except the neutral ones, and checksums of the starting
- * policy and of the data, so that a checkpoint is resumed only by the run
- * that wrote it. */
+/* The settings that fix a run (cli_settings_text), and checksums of the
+ * starting policy and of the data, so that a checkpoint is resumed only by
+ * the run that wrote it. */
 static char *config_text(const opt_spec *specs, const synrl_policy *policy, const task_data *td) {
-  size_t cap = 8192, len = 0;
-  char *t = malloc(cap);
-  if (!t) return NULL;
-  t[0] = 0;
-#define ADD(...)                                                           \
-  do {                                                                     \
-    int n_ = snprintf(t + len, cap - len, __VA_ARGS__);                    \
-    if (n_ < 0 || (size_t)n_ >= cap - len) {                               \
-      free(t);                                                             \
-      return NULL;                                                         \
-    }                                                                      \
-    len += (size_t)n_;                                                     \
-  } while (0)
-  ADD("synrl_version=%s\n", SYNRL_VERSION);
-  for (const opt_spec *sp = specs; sp->name; sp++) {
-    if (result_neutral(sp->name)) continue;
-    switch (sp->kind) {
-      case OPT_INT: ADD("%s=%d\n", sp->name, *(int *)sp->ptr); break;
-      case OPT_LONG: ADD("%s=%ld\n", sp->name, *(long *)sp->ptr); break;
-      case OPT_U64: ADD("%s=%llu\n", sp->name, (unsigned long long)*(uint64_t *)sp->ptr); break;
-      case OPT_DOUBLE: ADD("%s=%.17g\n", sp->name, *(double *)sp->ptr); break;
-      case OPT_STR:
-      case OPT_CHOICE: {
-        const char *v = *(const char **)sp->ptr;
-        /* one line per setting: control characters would break the format */
-        ADD("%s=", sp->name);
-        for (const char *c = v ? v : "(none)"; *c && len + 2 < cap; c++)
-          t[len++] = (unsigned char)*c < 0x20 ? '?' : *c;
-        ADD("\n");
-        break;
-      }
-      case OPT_FLAG: ADD("%s=%s\n", sp->name, *(bool *)sp->ptr ? "on" : "off"); break;
-    }
-  }
-  ADD("policy_fnv1a64=%016llx\n",
-      (unsigned long long)core_fnv1a64(policy->q, sizeof policy->q, CORE_FNV_INIT));
+  char extra[1024];
+  int len = snprintf(extra, sizeof extra, "policy_fnv1a64=%016llx\n",
+                     (unsigned long long)core_fnv1a64(policy->q, sizeof policy->q, CORE_FNV_INIT));
   const data_set *sets[3] = {&td->train, &td->valid, &td->test};
   for (int i = 0; i < 3; i++) {
     const data_set *d = sets[i];
@@ -259,49 +213,18 @@ static char *config_text(const opt_spec *specs, const synrl_policy *policy, cons
       h = core_fnv1a64(d->x, d->n * (size_t)d->in_dim * sizeof(double), h);
     if (d->labels) h = core_fnv1a64(d->labels, d->n * sizeof(int32_t), h);
     if (d->targets) h = core_fnv1a64(d->targets, d->n * (size_t)d->out_dim * sizeof(double), h);
-    ADD("data%d_n=%zu\ndata%d_fnv1a64=%016llx\n", i, d->n, i, (unsigned long long)h);
+    len += snprintf(extra + len, sizeof extra - (size_t)len, "data%d_n=%zu\ndata%d_fnv1a64=%016llx\n", i,
+                    d->n, i, (unsigned long long)h);
   }
-#undef ADD
-  return t;
+  return cli_settings_text(specs, result_neutral, extra);
 }
 
 /* The command line to resume with: the same arguments, --resume DIR last. */
 static void print_resume_hint(const char *prog, int argc, char **argv, const char *dir, long it,
                               long iterations) {
-  fprintf(stderr, "%s: interrupted at iteration %ld of %ld; state saved in %s/checkpoint.bin; resume with: synrl train",
-          prog, it, iterations, dir);
-  for (int i = 0; i < argc; i++) {
-    if (strcmp(argv[i], "--resume") == 0) {
-      i++;
-      continue;
-    }
-    if (strncmp(argv[i], "--resume=", 9) == 0) continue;
-    const char *a = argv[i];
-    bool plain = *a != 0;
-    for (const char *c = a; *c; c++)
-      if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./,:+@%", *c))
-        plain = false;
-    if (plain) {
-      fprintf(stderr, " %s", a);
-    } else {
-      fputs(" '", stderr);
-      for (const char *c = a; *c; c++)
-        if (*c == '\'')
-          fputs("'\\''", stderr);
-        else if ((unsigned char)*c < 0x20)
-          fputc('?', stderr);
-        else
-          fputc(*c, stderr);
-      fputc('\'', stderr);
-    }
-  }
-  fprintf(stderr, " --resume '");
-  for (const char *c = dir; *c; c++)
-    if (*c == '\'')
-      fputs("'\\''", stderr);
-    else
-      fputc((unsigned char)*c < 0x20 ? '?' : *c, stderr);
-  fprintf(stderr, "'\n");
+  fprintf(stderr, "%s: interrupted at iteration %ld of %ld; state saved in %s/checkpoint.bin; ", prog, it,
+          iterations, dir);
+  cli_print_resume_cmd("train", argc, argv, dir);
 }
 
 int cli_train(int argc, char **argv) { return cli_train_ex(argc, argv, true); }
@@ -452,10 +375,7 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
     return 2;
   }
 
-  if (o.resume && (!*o.resume || (o.out && strcmp(o.out, o.resume) != 0))) {
-    fprintf(stderr, "%s: --resume: %s\n", prog,
-            *o.resume ? "the run continues in its own directory; leave out --out or give the same"
-                      : "empty directory name");
+  if (cli_check_resume_dir(prog, o.resume, o.out)) {
     task_free(&td);
     return 2;
   }
@@ -489,24 +409,10 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
    * this directory, whose other files this run replaces */
   const char *outputs[] = {"summary.json", "metrics.csv", "net.bin", "policy.txt", "target.bin",
                            "checkpoint.bin"};
-  for (size_t i = 0; writer && i < sizeof outputs / sizeof *outputs - (o.resume != NULL); i++) {
-    char stale[4200];
-    snprintf(stale, sizeof stale, "%s/%s", outdir, outputs[i]);
-    unlink(stale);
-  }
   /* and the temporary files of a run that was killed while writing (rank 0
    * alone: another rank would delete the files rank 0 is writing) */
-  DIR *dh = writer ? opendir(outdir) : NULL;
-  for (struct dirent *de; dh && (de = readdir(dh));)
-    for (size_t i = 0; i < sizeof outputs / sizeof *outputs; i++) {
-      size_t n = strlen(outputs[i]);
-      if (strncmp(de->d_name, outputs[i], n) == 0 && strncmp(de->d_name + n, ".tmp", 4) == 0) {
-        char stale[4400];
-        snprintf(stale, sizeof stale, "%s/%s", outdir, de->d_name);
-        unlink(stale);
-      }
-    }
-  if (dh) closedir(dh);
+  const size_t n_out = sizeof outputs / sizeof *outputs;
+  if (writer) cli_clear_outputs(outdir, outputs, n_out, n_out - (o.resume != NULL));
 
   nn_mlp net;
   if (nn_mlp_create(&net, td.n_layers, td.widths, td.act, &e)) {
@@ -586,7 +492,6 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
   rc_.ckpt_every_s = o.ckpt_secs;
   rc_.ckpt_config = config;
   rc_.resume_path = o.resume ? ckpt_path : NULL;
-  rc_.stop = &g_stop_signal;
   progress_ctx pc = {.tty = isatty(2)};
   if (!o.quiet) {
     rc_.progress = on_progress;
@@ -608,16 +513,9 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
     fprintf(stderr, "synrl: note: rule %s has no checkpoint support: an interrupted run cannot resume\n",
             rule->name);
   run_result res;
-  struct sigaction sa, old_int, old_term;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  g_stop_signal = 0;
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
+  rc_.stop = cli_stop_catch();
   syn_status s = run_train(rule, &td.train, &td.valid, &td.test, &rc_, &res, &e);
-  sigaction(SIGINT, &old_int, NULL);
-  sigaction(SIGTERM, &old_term, NULL);
+  cli_stop_release();
   free(config);
   if (!s && res.interrupted) {
     print_resume_hint(prog, argc, argv, outdir, res.iterations, o.iterations);
