@@ -377,11 +377,10 @@ static void test_mapprop_energy_fd(void **st) {
 
 /* ---- TD(lambda): delta conventions and the critic update ---- */
 static void test_td_critic(void **st) {
-  assert_close(agent_td_delta(1.0, 2.0, 3.0, 0.98, false, false, false), 1 + 0.98 * 3 - 2, 1e-15);
-  assert_close(agent_td_delta(1.0, 2.0, 3.0, 0.98, true, false, false), 1 - 2, 1e-15);
-  assert_close(agent_td_delta(1.0, 2.0, 3.0, 0.98, true, true, false), 1 - 2, 1e-15);
-  assert_true(agent_td_delta(1.0, 2.0, 3.0, 0.98, false, true, false) == 0);
-  assert_true(agent_td_delta(1.0, 2.0, 3.0, 0.98, false, false, true) == 0);
+  assert_close(agent_td_delta(1.0, 2.0, 3.0, 0.98, false, false), 1 + 0.98 * 3 - 2, 1e-15);
+  assert_close(agent_td_delta(1.0, 2.0, 3.0, 0.98, true, false), 1 - 2, 1e-15);
+  assert_close(agent_td_delta(1.0, 2.0, 3.0, 0.98, true, true), 1 - 2, 1e-15);
+  assert_true(agent_td_delta(1.0, 2.0, 3.0, 0.98, false, true) == 0);
   /* critic 2-2-1, softplus + linear: e = lambda gamma e + dV/dtheta,
    * grad = e delta */
   int widths[] = {2, 2, 1};
@@ -405,7 +404,7 @@ static void test_td_critic(void **st) {
   const double h1[] = {log1p(exp(0.5)), log1p(exp(-0.7))};
   assert_close(v1, 0.3 * h1[0] - 0.6 * h1[1] + 0.05, 1e-15);
   coa_learner_value(&L, x2, &v2, false); /* V(s') does not touch the traces */
-  const double delta = agent_td_delta(1.0, v1, v2, 0.98, false, false, false);
+  const double delta = agent_td_delta(1.0, v1, v2, 0.98, false, false);
   /* dV/dW1 = h, dV/db1 = 1, dV/dW0_ij = x_i W1_j sigma(pot0_j), dV/db0_j = W1_j sigma(pot0_j) */
   const double s0[] = {S05, SM07}, W1[] = {0.3, -0.6};
   double want[9];
@@ -603,6 +602,91 @@ static void test_learns_multiplexer(void **st) {
   }
 }
 
+/* ---- N-1 free logits: the last action's logit is the constant 0, so a
+ * two-action softmax is one Bernoulli-logistic unit p0 = sigma(z0 / temp) ---- */
+static void test_fixed_last_logit(void **st) {
+  coa_net n;
+  net222(&n, COA_BERNOULLI, COA_SOFTMAX, 1, 2.0);
+  coa_config c;
+  coa_config_default(&c);
+  c.rule = COA_RULE_WEIGHTMAX;
+  c.fix_last_logit = true;
+  c.lr_start[0] = c.lr_end[0] = c.lr_start[1] = c.lr_end[1] = 0.1;
+  coa_learner L;
+  syn_err e;
+  assert_int_equal(coa_learner_create(&L, &n, &c, &e), SYN_OK);
+  const coa_layer *top = &n.layer[1];
+  assert_true(top->w[1] == 0 && top->w[3] == 0 && top->b[1] == 0);
+  assert_true(top->w[0] == 0.3 && top->w[2] == 0.7 && top->b[0] == 0.05);
+  const double h[] = {1, 0};
+  set_values(&L, h, 0);
+  coa_learner_eligibility(&L);
+  const double z0 = (0.3 + 0.05) / 2.0, p0 = 1.0 / (1.0 + exp(-z0));
+  assert_close(L.mean[1][0], p0, 1e-15);
+  assert_close(L.gz[1][0], (1 - p0) / 2.0, 1e-15);
+  assert_true(L.gz[1][1] == 0);
+  const double r = 1.5;
+  coa_learner_learn(&L, &r);
+  assert_true(top->w[1] == 0 && top->w[3] == 0 && top->b[1] == 0);
+  assert_true(top->w[0] != 0.3);
+  /* Weight Max: hidden unit 0 gets 2 w_00 e_00 R only (the fixed column adds nothing) */
+  assert_close(L.R[0][0], 2 * top->w[0] * (1 - p0) / 2.0 * r, 1e-15);
+  assert_true(L.R[0][1] == 0); /* h1 = 0: its traces are 0 */
+  coa_learner_destroy(&L);
+  /* a one-action or non-softmax output cannot fix a logit */
+  coa_net g;
+  net222(&g, COA_GAUSSIAN, COA_GAUSS_OUT, 1, 1.0);
+  c.rule = COA_RULE_MAPPROP;
+  assert_int_equal(coa_learner_create(&L, &g, &c, &e), SYN_ERR_ARG);
+  coa_net_destroy(&g);
+  coa_net_destroy(&n);
+}
+
+/* ---- the MAP-prop critic: V is the output's mean given the sampled hidden
+ * values; the eligibilities are divided by (v - mean), so the output layer's
+ * trace is d mean / d params / var whatever the sample ---- */
+static void test_value_map_gate(void **st) {
+  int widths[] = {2, 2, 1};
+  coa_unit units[] = {COA_GAUSSIAN, COA_GAUSS_OUT};
+  double var[] = {0.5, 0.1};
+  coa_net n;
+  syn_err e;
+  assert_int_equal(coa_net_create(&n, 2, widths, units, var, NULL, &e), SYN_OK);
+  const double p[] = {0.5, -0.3, 0.2, 0.4, 0.1, -0.2, 0.3, -0.6, 0.05};
+  memcpy(n.params, p, sizeof p);
+  for (int steps = 0; steps <= 3; steps += 3) {
+    coa_config c;
+    coa_config_default(&c);
+    c.rule = COA_RULE_MAPPROP;
+    c.map_steps = steps;
+    coa_learner L;
+    assert_int_equal(coa_learner_create(&L, &n, &c, &e), SYN_OK);
+    rng_t r;
+    rng_seed(&r, 5, 0);
+    const double x[] = {1, -0.5};
+    double v;
+    coa_learner_value_map(&L, x, &v, false, &r);
+    for (int k = 0; k < 9; k++) assert_true(L.trace[k] == 0); /* no trace without */
+    const double h0 = L.x[1][0], h1 = L.x[1][1];
+    assert_close(v, 0.3 * h0 - 0.6 * h1 + 0.05, 1e-14);
+    coa_learner_value_map(&L, x, &v, true, &r);
+    const double d = L.x[2][0] - L.mean[1][0];
+    /* output layer: x_j (v - mu)/var / (v - mu) = h_j / var, bias 1 / var */
+    assert_close(L.trace[6], L.x[1][0] / 0.1, 1e-9);
+    assert_close(L.trace[7], L.x[1][1] / 0.1, 1e-9);
+    assert_close(L.trace[8], 1 / 0.1, 1e-9);
+    /* hidden: x_i (h - mu) sigma(pot) / var_h / (v - mu) */
+    for (int j = 0; j < 2; j++) {
+      const double g = (L.x[1][j] - L.mean[0][j]) * coa_sigmoid(L.pot[0][j]) / 0.5 / d;
+      assert_close(L.trace[j], x[0] * g, 1e-9);
+      assert_close(L.trace[2 + j], x[1] * g, 1e-9);
+      assert_close(L.trace[4 + j], g, 1e-9);
+    }
+    coa_learner_destroy(&L);
+  }
+  coa_net_destroy(&n);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_reinforce_hand),   cmocka_unit_test(test_weightmax_hand),
@@ -611,7 +695,8 @@ int main(void) {
       cmocka_unit_test(test_backprop_fd),      cmocka_unit_test(test_mapprop_energy_fd),
       cmocka_unit_test(test_td_critic),        cmocka_unit_test(test_bad_config),
       cmocka_unit_test(test_save_load),        cmocka_unit_test(test_determinism),
-      cmocka_unit_test(test_learns_multiplexer),
+      cmocka_unit_test(test_learns_multiplexer), cmocka_unit_test(test_fixed_last_logit),
+      cmocka_unit_test(test_value_map_gate),
   };
   return cmocka_run_group_tests(tests, NULL, tu_teardown_tmp);
 }

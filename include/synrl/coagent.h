@@ -9,6 +9,7 @@
 #ifndef SYNRL_COAGENT_H
 #define SYNRL_COAGENT_H
 
+#include "synrl/ckpt.h"
 #include "synrl/core.h"
 
 #ifdef __cplusplus
@@ -55,6 +56,9 @@ syn_status coa_net_create(coa_net *n, int n_layers, const int *widths, const coa
 void coa_net_destroy(coa_net *n);
 /* W ~ U(+-sqrt(6/(in+out))), b = 0 */
 void coa_net_init(coa_net *n, rng_t *r);
+/* The same with b ~ U(+-bias_range) drawn after each layer's W (the
+ * weight_max code's initialisation uses 1e-3); bias_range 0 is coa_net_init. */
+void coa_net_init_bias(coa_net *n, rng_t *r, double bias_range);
 size_t coa_layer_params(const coa_layer *l);
 
 /* Several networks in one file (an actor and its critic): magic "SYNCOAG\0",
@@ -82,6 +86,11 @@ typedef struct coa_config {
   long end_t;               /* linear annealing start -> end over end_t updates (0: constant) */
   int map_steps;            /* MAP propagation: N (0 is Global REINFORCE) */
   double adam_b1, adam_b2, adam_eps;
+  /* Softmax output with N-1 free logits: the last action's logit is held at
+   * 0 (its weights are zeroed when the learner is created and never change).
+   * The weight_max code's parameterisation; for two actions it is one
+   * Bernoulli-logistic output unit. */
+  bool fix_last_logit;
 } coa_config;
 
 void coa_config_default(coa_config *c); /* batch 1, Adam 0.9/0.999/1e-8 */
@@ -118,6 +127,15 @@ void coa_learner_act(coa_learner *L, const double *obs, rng_t *rng);
  * into the traces (TD(lambda)); without, the state is only overwritten (V(s')
  * after the traces of V(s) were taken). Hidden units must be deterministic. */
 void coa_learner_value(coa_learner *L, const double *obs, double *v, bool trace);
+/* A MAP-propagation value network (Gaussian hidden units, Gaussian linear
+ * output; rule MAPPROP): every layer is sampled and V is the output's mean
+ * given the sampled hidden values. With trace, the hidden values then take
+ * map_steps steps with the sampled output fixed, and the eligibilities,
+ * divided per row by (v - mean) of the output, are added into the traces:
+ * the output layer's share is then d mean/d params / var, so that an update
+ * with the TD error moves the mean towards the target (the map_prop code's
+ * critic). A row with v == mean exactly adds nothing. */
+void coa_learner_value_map(coa_learner *L, const double *obs, double *v, bool trace, rng_t *rng);
 /* The update with reward r[row]: layer by layer from the top, grad =
  * mean over rows of trace * R_layer, an Adam ascent step at the annealed
  * rate; under WEIGHTMAX the reward of the layer below is then computed from
@@ -142,6 +160,17 @@ double coa_learner_log_joint(coa_learner *L, int row);
 void coa_learner_energy_grad(coa_learner *L);
 /* log pi(action | obs) with deterministic hidden units (BACKPROP). */
 double coa_learner_log_policy(coa_learner *L, int row);
+
+/* ---- checkpoints (src/learn/coagent_ckpt.c) ----
+ * A learner's whole state as one section NAME: its network's shape, unit
+ * kinds and parameters, the rule, the traces of every row, the Adam moments
+ * and step counts, the update count (the annealing position) and the last
+ * gradient. The per-step buffers (values, potentials, eligibilities) are
+ * not saved: every step rewrites them before reading. */
+void coa_learner_save(const coa_learner *L, ckpt_writer *w, const char *name);
+/* Into a learner created with the same network shape, rule and batch: a
+ * one-line error naming the section if the checkpoint does not fit. */
+syn_status coa_learner_load(coa_learner *L, const ckpt_file *f, const char *name, syn_err *e);
 
 double coa_softplus(double x);
 double coa_sigmoid(double x);

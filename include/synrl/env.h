@@ -20,6 +20,7 @@
 #ifndef SYNRL_ENV_H
 #define SYNRL_ENV_H
 
+#include "synrl/ckpt.h"
 #include "synrl/core.h"
 
 #ifdef __cplusplus
@@ -100,6 +101,14 @@ struct env_def {
    * Sets r->reward and r->terminated; r->truncated is set by env_step. */
   syn_status (*step)(env *v, int action, const double *action_vec, double *obs, env_result *r,
                      syn_err *e);
+  /* Optional checkpoint hooks (both or neither): save puts the implementation's
+   * own state (not t, done or rng: env_state_save stores those) into the open
+   * section; load reads exactly that back into an env created with the same
+   * config and checks it (a sticky ckpt_sec error is checked by the caller).
+   * An env without them can be checkpointed only right after a reset, by
+   * replaying the reset from the saved rng (the driver in agent_run does). */
+  void (*save)(const env *v, ckpt_writer *w);
+  syn_status (*load)(env *v, ckpt_sec *s, syn_err *e);
 };
 
 /* ---- the table of built-in environments ----
@@ -128,6 +137,18 @@ syn_status env_reset(env *v, double *obs, syn_err *e);
 syn_status env_step(env *v, int action, double *obs, env_result *r, syn_err *e);
 /* Continuous action of v->act.n finite values (environments clip as Gym does). */
 syn_status env_step_box(env *v, const double *action, double *obs, env_result *r, syn_err *e);
+
+/* ---- checkpoints ----
+ * Whether the environment has save/load hooks (cartpole, acrobot,
+ * mountaincar-continuous, the multiplexers and regression do; lunarlander's
+ * Box2D world does not). */
+bool env_can_save(const env *v);
+/* The whole state (name, t, done, rng, the implementation's own) into the
+ * open section of w; SYN_ERR_UNSUPPORTED without hooks. */
+syn_status env_state_save(const env *v, ckpt_writer *w, syn_err *e);
+/* Reads what env_state_save wrote into v, created with the same name and
+ * config; a format error names the section. */
+syn_status env_state_load(env *v, ckpt_sec *s, syn_err *e);
 
 #ifdef __cplusplus
 }

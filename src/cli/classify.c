@@ -1,7 +1,6 @@
 /* synrl classify: DeepAGREL (BrainProp) or error-backprop on a layered
  * network (dense, conv, loccon) for MNIST-10k or Fashion-MNIST. */
 #include "cli/cli.h"
-#include "cli/ckpt_cli.h"
 #include "core/fileio.h"
 #include "synrl/classify.h"
 
@@ -34,8 +33,8 @@ static char *cls_settings(const opt_spec *specs, const data_set *tr, const data_
                           const data_set *te) {
   char extra[512] = "";
   const data_set *sets[3] = {tr, va, te};
-  for (int i = 0; i < 3; i++) cli_ckpt_data_lines(extra, sizeof extra, i, sets[i]);
-  return cli_ckpt_settings(specs, k_cls_neutral, extra);
+  for (int i = 0; i < 3; i++) cli_settings_data(extra, sizeof extra, i, sets[i]);
+  return cli_settings_text(specs, k_cls_neutral, extra);
 }
 
 static int mkdirs(const char *path) {
@@ -302,15 +301,8 @@ int cli_classify(int argc, char **argv) {
     fprintf(stderr, "%s: --n-test: fashion uses its own test set\n", prog);
     return 2;
   }
-  if (o.resume) {
-    if (!*o.resume || (o.out && strcmp(o.out, o.resume) != 0)) {
-      fprintf(stderr, "%s: --resume: %s\n", prog,
-              *o.resume ? "the run continues in its own directory; leave out --out or give the same"
-                        : "empty directory name");
-      return 2;
-    }
-    o.out = o.resume;
-  }
+  if (cli_check_resume_dir(prog, o.resume, o.out)) return 2;
+  if (o.resume) o.out = o.resume;
   char ckpt_path[4200] = "";
   const char *ckpt_files[] = {"summary.json", "metrics.csv", "net.bin", "checkpoint.bin"};
   if (o.out) snprintf(ckpt_path, sizeof ckpt_path, "%s/checkpoint.bin", o.out);
@@ -375,17 +367,13 @@ int cli_classify(int argc, char **argv) {
       rc = e.code == SYN_ERR_IO ? 1 : 2;
       goto out_net;
     }
-    /* a finished run's outputs; metrics.csv is rewritten from the checkpoint */
-    const char *finished[] = {"summary.json", "net.bin"};
-    char p[4200];
-    for (int i = 0; i < 2; i++) {
-      snprintf(p, sizeof p, "%s/%s", o.out, finished[i]);
-      unlink(p);
-    }
     c.resume_path = ckpt_path;
   }
   if (o.out) {
-    cli_ckpt_remove_tmp(o.out, ckpt_files, 4);
+    /* a finished run's marks (summary.json, net.bin; metrics.csv is rewritten
+     * from the checkpoint) and the temporary files of a killed run */
+    const char *marks[] = {"summary.json", "net.bin", "metrics.csv", "checkpoint.bin"};
+    cli_clear_outputs(o.out, marks, 4, o.resume ? 2 : 0);
     c.ckpt_path = ckpt_path;
     c.ckpt_every = o.ckpt_every;
     c.ckpt_every_s = o.ckpt_secs;
@@ -398,17 +386,16 @@ int cli_classify(int argc, char **argv) {
             tr.n, va.n, te.n, shape, net.n_params);
     c.progress = on_epoch;
   }
-  c.stop = cli_stop_flag();
   cls_result r;
-  cli_stop_guard stop_guard;
-  cli_stop_catch(&stop_guard);
+  c.stop = cli_stop_catch();
   syn_status ts = cls_train(&net, &tr, &va, &te, &c, &r, &e);
-  cli_stop_release(&stop_guard);
+  cli_stop_release();
   if (!ts && r.interrupted) {
-    char where[128];
-    snprintf(where, sizeof where, "epoch %ld of %ld with %zu of its %zu minibatches done",
-             r.stop_epoch, c.max_epochs, r.stop_batch, r.n_batches);
-    cli_ckpt_resume_hint(prog, "classify", argc, argv, o.out, where);
+    fprintf(stderr,
+            "%s: interrupted at epoch %ld of %ld with %zu of its %zu minibatches done; state saved "
+            "in %s/checkpoint.bin; ",
+            prog, r.stop_epoch, c.max_epochs, r.stop_batch, r.n_batches, o.out);
+    cli_print_resume_cmd("classify", argc, argv, o.out);
     rc = 3;
     goto out_net;
   }

@@ -4,6 +4,8 @@
 #include "synrl/data.h"
 #include "cli/opts.h"
 
+#include <signal.h>
+
 #define SYNRL_VERSION "0.1.0"
 
 int cli_train(int argc, char **argv);
@@ -21,6 +23,28 @@ int cli_policy_learn(int argc, char **argv);
 int cli_policy_compare(int argc, char **argv);
 int cli_rl(int argc, char **argv);
 int cli_classify(int argc, char **argv);
+
+/* Checkpointing commands (src/cli/resume.c): "synrl_version=V" and one
+ * "name=value" line per option of specs (defaults included) except those
+ * named in neutral (NULL-terminated: options that do not change results),
+ * then extra (may be NULL); malloc'd, NULL when out of memory. */
+char *cli_settings_text(const opt_spec *specs, const char *const *neutral, const char *extra);
+/* Appends "dataI_n=N\ndataI_fnv1a64=H\n" (the rows and a checksum of data set
+ * d) to the string in buf (n bytes): a settings text's data lines. */
+void cli_settings_data(char *buf, size_t n, int i, const data_set *d);
+/* --resume DIR must be non-empty and --out, if given, the same: 0, or a
+ * one-line error and 2. */
+int cli_check_resume_dir(const char *prog, const char *resume, const char *out);
+/* Deletes DIR/names[i] for i < n_delete (a finished run's marks) and the
+ * temporary files NAME.tmp* of all n names (left by a killed run). */
+void cli_clear_outputs(const char *dir, const char *const *names, size_t n, size_t n_delete);
+/* From cli_stop_catch until cli_stop_release, SIGINT and SIGTERM only set
+ * the returned flag (the signal number), which a training loop polls. */
+const volatile sig_atomic_t *cli_stop_catch(void);
+void cli_stop_release(void);
+/* Prints "resume with: synrl CMD ARGS --resume 'DIR'" and a newline to
+ * stderr: the same arguments minus any --resume, shell-quoted. */
+void cli_print_resume_cmd(const char *cmd, int argc, char **argv, const char *dir);
 
 /* What defines a task and a network: shared by train and eval. */
 typedef struct task_opts {

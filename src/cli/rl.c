@@ -17,19 +17,22 @@
 
 typedef struct rl_opts {
   const char *preset, *env, *method, *out, *hidden, *lr, *lr_end, *var, *critic, *critic_hidden,
-      *critic_lr, *critic_lr_end;
-  long episodes, end_t, log_every;
+      *critic_lr, *critic_lr_end, *critic_method, *critic_var, *fixed_last_logit, *resume;
+  long episodes, end_t, log_every, ckpt_every;
   int batch, map_steps, max_steps;
-  double lambda, critic_lambda, temp, hidden_temp, gamma, reward_clip;
+  double lambda, critic_lambda, temp, hidden_temp, gamma, reward_clip, init_bias, action_scale,
+      action_shift, ckpt_secs;
   uint64_t seed;
   bool quiet;
-  char critic_lr_buf[64], critic_lr_end_buf[64];
 } rl_opts;
 
-/* Task defaults: one row per task of the reference's table. Global REINFORCE
- * and Weight Max take the Weight Max row, mapprop the MAP prop row; backprop
- * and STE have no published rates (our choice: 3e-4 per layer, annealed by
- * the Weight Max row's factor; 1e-3 collapsed on CartPole seeds 2-3). */
+/* Task defaults: one row per task of the reference's table, completed with
+ * what the reference leaves out from the authors' configuration files
+ * (stephen-chung-mh/weight_max and map_prop, config/ files): the critics'
+ * rates and variances, per-layer temperatures (hidden 1), the MAP-prop
+ * critic and the continuous action mapping. Global REINFORCE, backprop and
+ * STE take the Weight Max row (their actor rates are ours: 3e-4 per layer,
+ * annealed by the Weight Max row's factor; 1e-3 collapsed on CartPole). */
 typedef struct task_row {
   const char *task, *env;
   long wm_episodes, map_episodes;
@@ -38,33 +41,51 @@ typedef struct task_row {
   double wm_lambda, map_lambda;
   const char *wm_lr, *wm_lr_end;
   long wm_end_t;
-  double wm_temp;
+  double wm_temp; /* the output's; hidden layers 1 */
+  const char *wm_critic_lr, *wm_critic_lr_end;
   const char *map_lr, *map_lr_end;
   long map_end_t;
   const char *map_var;
   double map_temp;
+  const char *map_critic_lr, *map_critic_lr_end, *map_critic_var;
+  double map_action_scale, map_action_shift;
   const char *bp_lr, *bp_lr_end;
   double reward_clip;
   long log_every;
-  double critic_anneal; /* critic rates end at this fraction of their start (our choice) */
 } task_row;
 
 static const task_row task_rows[] = {
-    {"cartpole", "cartpole", 1000, 1000, 1, true, 0.8, 0.95, "0.02,2e-4,2e-5", "2e-4,2e-6,2e-7", 50000, 1,
-     "0.01,1e-5,1e-6", "1e-3,1e-6,1e-8", 50000, "0.03,0.1,0.1", 2, "3e-4,3e-4,3e-4", "3e-6,3e-6,3e-6", 0, 1, 0.01},
-    {"acrobot", "acrobot", 1000, 500, 1, true, 0.8, 0.97, "0.1,1e-3,1e-4", "0.01,1e-4,1e-5", 1000000, 1,
-     "0.01,1e-5,1e-6", "1e-3,1e-6,1e-8", 100000, "0.03,0.1,0.1", 4, "3e-4,3e-4,3e-4", "3e-5,3e-5,3e-5", 0, 1, 0.1},
-    {"lunarlander", "lunarlander", 3000, 2500, 1, true, 0.9, 0.97, "0.08,8e-4,8e-5", "0.08,8e-4,8e-5", 0, 2,
-     "0.004,4e-6,4e-8", "0.004,4e-6,4e-8", 0, "0.06,0.2,0.2", 8, "3e-4,3e-4,3e-4", "3e-4,3e-4,3e-4", 0, 1, 1},
-    {"mountaincar", "mountaincar-continuous", 500, 500, 1, true, 0.97, 0.97, "0.004,4e-6,4e-8",
-     "0.004,4e-6,4e-8", 0, 1, "0.004,4e-6,4e-8", "0.004,4e-6,4e-8", 0, "0.03,0.1,0.5", 1,
-     "3e-4,3e-4,3e-4", "3e-4,3e-4,3e-4", 5, 1, 1},
-    {"multiplexer20", "multiplexer20", 800000, 800000, 1, false, 0, 0, "0.01,1e-3,1e-4", "0.01,1e-3,1e-4", 0,
-     1, "0.04,4e-5,4e-6", "0.04,4e-5,4e-6", 0, "0.03,0.1,0.1", 1, "3e-4,3e-4,3e-4", "3e-4,3e-4,3e-4", 0,
-     1000, 1},
-    {"multiplexer37", "multiplexer37", 4000000, 4000000, 128, false, 0, 0, "0.01,1e-3,1e-4",
-     "0.01,1e-3,1e-4", 0, 1, "0.04,4e-5,4e-6", "0.04,4e-5,4e-6", 0, "0.03,0.1,0.1", 1, "1e-3,1e-3,1e-3",
-     "1e-3,1e-3,1e-3", 0, 1000, 1},
+    {"cartpole", "cartpole", 1000, 1000, 1, true, 0.8, 0.95,
+     "0.02,2e-4,2e-5", "2e-4,2e-6,2e-7", 50000, 1, "0.04,4e-5,4e-6", "0.004,4e-5,4e-6",
+     "0.01,1e-5,1e-6", "1e-3,1e-6,1e-8", 50000, "0.03,0.1,0.1", 2,
+     "0.02,2e-5,2e-6", "0.002,2e-6,2e-7", "0.03,0.1,0.1", 0, 0,
+     "3e-4,3e-4,3e-4", "3e-6,3e-6,3e-6", 0, 1},
+    {"acrobot", "acrobot", 1000, 500, 1, true, 0.8, 0.97,
+     "0.1,1e-3,1e-4", "0.01,1e-4,1e-5", 1000000, 1, "0.01,1e-5,1e-6", "0.01,1e-5,1e-6",
+     "0.01,1e-5,1e-6", "1e-3,1e-6,1e-8", 100000, "0.03,0.1,0.1", 4,
+     "0.02,2e-5,2e-6", "0.002,2e-6,2e-7", "0.06,0.2,0.2", 0, 0,
+     "3e-4,3e-4,3e-4", "3e-5,3e-5,3e-5", 0, 1},
+    {"lunarlander", "lunarlander", 3000, 2500, 1, true, 0.9, 0.97,
+     "0.08,8e-4,8e-5", "0.08,8e-4,8e-5", 0, 2, "0.02,2e-5,2e-6", "0.02,2e-5,2e-6",
+     "0.004,4e-6,4e-8", "0.004,4e-6,4e-8", 0, "0.06,0.2,0.2", 8,
+     "0.01,1e-5,1e-7", "0.01,1e-5,1e-7", "0.003,0.01,0.01", 0, 0,
+     "3e-4,3e-4,3e-4", "3e-4,3e-4,3e-4", 0, 1},
+    /* no published Weight Max row: its actor and critic take the MAP row's rates */
+    {"mountaincar", "mountaincar-continuous", 500, 500, 1, true, 0.97, 0.97,
+     "0.004,4e-6,4e-8", "0.004,4e-6,4e-8", 0, 1, "0.01,1e-5,1e-6", "0.01,1e-5,1e-6",
+     "0.004,4e-6,4e-8", "0.004,4e-6,4e-8", 0, "0.03,0.1,0.5", 1,
+     "0.01,1e-5,1e-6", "0.01,1e-5,1e-6", "0.003,0.01,0.05", 2, 1,
+     "3e-4,3e-4,3e-4", "3e-4,3e-4,3e-4", 5, 1},
+    {"multiplexer20", "multiplexer20", 800000, 800000, 1, false, 0, 0,
+     "0.01,1e-3,1e-4", "0.01,1e-3,1e-4", 0, 1, "0,0,0", "0,0,0",
+     "0.04,4e-5,4e-6", "0.04,4e-5,4e-6", 0, "0.3,1,1", 1,
+     "0,0,0", "0,0,0", "1,1,1", 0, 0,
+     "3e-4,3e-4,3e-4", "3e-4,3e-4,3e-4", 0, 1000},
+    {"multiplexer37", "multiplexer37", 4000000, 4000000, 128, false, 0, 0,
+     "0.01,1e-3,1e-4", "0.01,1e-3,1e-4", 0, 1, "0,0,0", "0,0,0",
+     "0.04,4e-5,4e-6", "0.04,4e-5,4e-6", 0, "0.3,1,1", 1,
+     "0,0,0", "0,0,0", "1,1,1", 0, 0,
+     "1e-3,1e-3,1e-3", "1e-3,1e-3,1e-3", 0, 1000},
 };
 
 static const task_row *find_task(const char *name) {
@@ -83,6 +104,9 @@ static void rl_defaults(rl_opts *o) {
   o->critic = "on";
   o->critic_hidden = "64,32";
   o->critic_lr = "1e-3,1e-3,1e-3";
+  o->critic_method = "backprop";
+  o->critic_var = "0.1,0.1,0.1";
+  o->fixed_last_logit = "off";
   o->episodes = 1000;
   o->log_every = 1;
   o->batch = 1;
@@ -92,6 +116,7 @@ static void rl_defaults(rl_opts *o) {
   o->hidden_temp = 1;
   o->gamma = 0.98;
   o->seed = 1;
+  o->ckpt_secs = 60;
 }
 
 /* The settings of a (task, method) pair; flags given later override them. */
@@ -108,18 +133,21 @@ static void apply_task(rl_opts *o, const task_row *t, const char *method) {
   o->lr_end = map ? t->map_lr_end : bp ? t->bp_lr_end : t->wm_lr_end;
   o->end_t = map ? t->map_end_t : t->wm_end_t;
   o->var = t->map_var;
-  /* MAP prop: the temperature is the softmax's; Weight Max: every layer's */
+  /* MAP prop: the temperature is the softmax's; the weight_max code's
+   * temperatures are per layer, 1 for the hidden ones */
   o->temp = map ? t->map_temp : t->wm_temp;
-  o->hidden_temp = map || bp ? 1 : t->wm_temp;
+  o->hidden_temp = 1;
   o->reward_clip = t->reward_clip;
   o->log_every = t->log_every;
-  /* The critic's rates are not in the reference: 0.03 per layer, annealed
-   * with the actor's schedule (chosen on CartPole seeds 2-7, see docs/results.md). */
-  const double c0 = 0.03, c1 = c0 * t->critic_anneal;
-  snprintf(o->critic_lr_buf, sizeof o->critic_lr_buf, "%g,%g,%g", c0, c0, c0);
-  snprintf(o->critic_lr_end_buf, sizeof o->critic_lr_end_buf, "%g,%g,%g", c1, c1, c1);
-  o->critic_lr = o->critic_lr_buf;
-  o->critic_lr_end = o->critic_lr_end_buf;
+  o->critic_method = map ? "mapprop" : "backprop";
+  o->critic_lr = map ? t->map_critic_lr : t->wm_critic_lr;
+  o->critic_lr_end = map ? t->map_critic_lr_end : t->wm_critic_lr_end;
+  o->critic_var = t->map_critic_var;
+  /* the weight_max code: N-1 free logits, biases ~ U(+-1e-3); map_prop: N, 0 */
+  o->fixed_last_logit = map ? "off" : "on";
+  o->init_bias = map ? 0 : 1e-3;
+  o->action_scale = map ? t->map_action_scale : 0;
+  o->action_shift = map ? t->map_action_shift : 0;
 }
 
 /* "a,b,c" -> up to max doubles; prints a one-line error naming the flag */
@@ -217,6 +245,44 @@ static void on_episode(void *user, long ep, long steps, double ret) {
   l->block_ret = l->block_steps = 0;
 }
 
+/* checkpoints: the log so far and the open block, in section rl.log */
+static void log_save(void *user, ckpt_writer *w) {
+  const ep_log *l = user;
+  ckpt_begin(w, "rl.log");
+  ckpt_put_i64(w, l->every);
+  ckpt_put_i64(w, l->n_block);
+  ckpt_put_f64(w, l->block_ret);
+  ckpt_put_f64(w, l->block_steps);
+  ckpt_put_f64(w, l->sum);
+  ckpt_put_u64(w, l->len);
+  ckpt_put_bytes(w, l->buf, l->len);
+  ckpt_end(w);
+}
+
+static syn_status log_load(void *user, const ckpt_file *f, syn_err *e) {
+  ep_log *l = user;
+  ckpt_sec s;
+  syn_status st = ckpt_open(f, "rl.log", &s, e);
+  if (st) return st;
+  const int64_t every = ckpt_get_i64(&s), n_block = ckpt_get_i64(&s);
+  l->block_ret = ckpt_get_f64(&s);
+  l->block_steps = ckpt_get_f64(&s);
+  l->sum = ckpt_get_f64(&s);
+  const uint64_t n = ckpt_get_u64(&s);
+  if (s.err || every != l->every || n_block < 0 || n_block >= every || n > ckpt_remaining(&s))
+    return ckpt_sec_fail(&s, e, "episode log does not fit this run");
+  l->len = 0;
+  l->n_block = (long)n_block;
+  log_append(l, (const char *)s.p + s.pos, (size_t)n);
+  s.pos += (size_t)n;
+  if (l->oom) return syn_err_set(e, SYN_ERR_NOMEM, "out of memory for the episode log");
+  return ckpt_sec_done(&s, e);
+}
+
+/* Options that do not change the results: left out of a checkpoint's settings. */
+static const char *const rl_neutral[] = {"quiet", "out", "checkpoint-every", "checkpoint-secs", "resume",
+                                         NULL};
+
 static void on_progress(void *user, const agent_progress *p) {
   ep_log *l = user;
   if (l->quiet) return;
@@ -299,15 +365,30 @@ int cli_rl(int argc, char **argv) {
       {"map-steps", OPT_INT, &o.map_steps, 0, 100000, NULL, "mapprop: energy-descent steps N (0: Global REINFORCE)"},
       {"critic", OPT_CHOICE, &o.critic, 0, 0, "on|off", "TD(lambda) critic (off: the reward itself)"},
       {"critic-hidden", OPT_STR, &o.critic_hidden, 0, 0, NULL, "critic hidden widths (softplus)"},
-      {"critic-lr", OPT_STR, &o.critic_lr, 0, 0, NULL, "critic Adam rate per layer (not published: our choice)"},
+      {"critic-method", OPT_CHOICE, &o.critic_method, 0, 0, "backprop|mapprop",
+       "critic: backprop TD(lambda) (softplus units) or MAP propagation (Gaussian units)"},
+      {"critic-var", OPT_STR, &o.critic_var, 0, 0, NULL, "mapprop critic: variance per layer"},
+      {"critic-lr", OPT_STR, &o.critic_lr, 0, 0, NULL, "critic Adam rate per layer"},
       {"critic-lr-end", OPT_STR, &o.critic_lr_end, 0, 0, NULL, "critic rates after --end-t (default: --critic-lr)"},
       {"critic-lambda", OPT_DOUBLE, &o.critic_lambda, 0, 1, NULL, "critic TD(lambda)"},
+      {"fixed-last-logit", OPT_CHOICE, &o.fixed_last_logit, 0, 0, "on|off",
+       "softmax output: hold the last action's logit at 0 (N-1 free logits)"},
+      {"init-bias", OPT_DOUBLE, &o.init_bias, 0, 1e6, NULL, "biases ~ U(+-V) at the start (0: zero)"},
+      {"action-scale", OPT_DOUBLE, &o.action_scale, -1e6, 1e6, NULL,
+       "continuous actions: the environment gets clip(scale*a + shift) (0: a, unclipped)"},
+      {"action-shift", OPT_DOUBLE, &o.action_shift, -1e6, 1e6, NULL, "see --action-scale"},
       {"reward-clip", OPT_DOUBLE, &o.reward_clip, 0, 1e300, NULL, "clip rewards to +-V for learning (0: off)"},
       {"max-steps", OPT_INT, &o.max_steps, -1, 100000000, NULL, "episode time limit (0: the environment's)"},
       {"log-every", OPT_LONG, &o.log_every, 1, 1e10, NULL, "returns.csv: one row per K episodes (block means)"},
       {"seed", OPT_U64, &o.seed, 0, 0, NULL, "seed: fixes the whole run"},
       {"out", OPT_STR, &o.out, 0, 0, NULL, "output directory (default runs/rl/PRESET-sSEED)"},
       {"quiet", OPT_FLAG, &o.quiet, 0, 0, NULL, "no progress line"},
+      {"checkpoint-every", OPT_LONG, &o.ckpt_every, 0, 1e12, NULL,
+       "write OUT/checkpoint.bin after every N episodes (0: not by count)"},
+      {"checkpoint-secs", OPT_DOUBLE, &o.ckpt_secs, 0, 1e9, NULL,
+       "... and whenever S seconds passed since the last one (0: not by time); SIGINT/SIGTERM always write one"},
+      {"resume", OPT_STR, &o.resume, 0, 0, NULL,
+       "DIR: continue the interrupted run in DIR from DIR/checkpoint.bin (same settings)"},
       {NULL, 0, NULL, 0, 0, NULL, NULL},
   };
   for (int i = 0; i < argc; i++)
@@ -328,6 +409,7 @@ int cli_rl(int argc, char **argv) {
     fprintf(stderr, "%s: --out: empty directory name\n", prog);
     return 2;
   }
+  if (cli_check_resume_dir(prog, o.resume, o.out)) return 2;
   if (!env_find(o.env)) {
     fprintf(stderr, "%s: --env: unknown environment '%s'\n", prog, o.env);
     return 2;
@@ -363,6 +445,11 @@ int cli_rl(int argc, char **argv) {
     fprintf(stderr, "%s: --critic-lr-end: %d rates for %d layers\n", prog, n, ncl);
     return 2;
   }
+  if (parse_list(prog, "critic-var", o.critic_var, ac.critic_var, COA_MAX_LAYERS, &n, 1e-12)) return 2;
+  if (n != ncl) {
+    fprintf(stderr, "%s: --critic-var: %d variances for %d layers\n", prog, n, ncl);
+    return 2;
+  }
   if (parse_list(prog, "var", o.var, ac.var, COA_MAX_LAYERS, &n, 1e-12)) return 2;
   if (n != nl) {
     fprintf(stderr, "%s: --var: %d variances for %d layers\n", prog, n, nl);
@@ -396,28 +483,49 @@ int cli_rl(int argc, char **argv) {
   ac.use_critic = strcmp(o.critic, "on") == 0;
   ac.critic.lambda = o.critic_lambda;
   ac.critic.end_t = o.end_t;
+  ac.critic.rule = strcmp(o.critic_method, "mapprop") == 0 ? COA_RULE_MAPPROP : COA_RULE_BACKPROP;
+  ac.critic.map_steps = o.map_steps;
+  ac.actor.fix_last_logit = strcmp(o.fixed_last_logit, "on") == 0;
+  ac.init_bias = o.init_bias;
+  ac.action_scale = o.action_scale;
+  ac.action_shift = o.action_shift;
   ac.reward_clip = o.reward_clip;
   ac.episodes = o.episodes;
   ac.seed = o.seed;
 
   char outdir[4096];
-  if (o.out)
+  if (o.resume)
+    snprintf(outdir, sizeof outdir, "%s", o.resume);
+  else if (o.out)
     snprintf(outdir, sizeof outdir, "%s", o.out);
   else if (strcmp(o.preset, "custom") == 0)
     snprintf(outdir, sizeof outdir, "runs/rl/%s-%s-s%llu", o.env, m, (unsigned long long)o.seed);
   else
     snprintf(outdir, sizeof outdir, "runs/rl/%s-s%llu", o.preset, (unsigned long long)o.seed);
-  if (make_dir(outdir)) {
-    fprintf(stderr, "%s: --out %s: cannot create directory: %s\n", prog, outdir, strerror(errno));
+  char *config = cli_settings_text(specs, rl_neutral, NULL);
+  if (!config) {
+    fprintf(stderr, "%s: out of memory\n", prog);
     return 1;
   }
-  /* summary.json marks a finished run: drop one from an earlier run here */
-  const char *outputs[] = {"summary.json", "returns.csv", "nets.bin"};
-  char path[4200];
-  for (size_t i = 0; i < sizeof outputs / sizeof *outputs; i++) {
-    snprintf(path, sizeof path, "%s/%s", outdir, outputs[i]);
-    unlink(path);
+  char path[4200], ckpt_path[4200];
+  snprintf(ckpt_path, sizeof ckpt_path, "%s/checkpoint.bin", outdir);
+  syn_err e = {0};
+  if (o.resume && run_checkpoint_check(ckpt_path, config, &e)) {
+    fprintf(stderr, "%s: --resume: %s\n", prog, e.msg);
+    free(config);
+    return e.code == SYN_ERR_IO ? 1 : 2;
   }
+  if (make_dir(outdir)) {
+    fprintf(stderr, "%s: --out %s: cannot create directory: %s\n", prog, outdir, strerror(errno));
+    free(config);
+    return 1;
+  }
+  /* summary.json marks a finished run: drop one from an earlier run here,
+   * a checkpoint too unless resuming from it, and the temporary files of a
+   * run killed while writing */
+  const char *outputs[] = {"summary.json", "returns.csv", "nets.bin", "checkpoint.bin"};
+  const size_t n_outputs = sizeof outputs / sizeof *outputs;
+  cli_clear_outputs(outdir, outputs, n_outputs, n_outputs - (o.resume != NULL));
   ep_log lg = {.every = o.log_every, .tty = isatty(2), .quiet = o.quiet};
   const char *hdr = "episode,steps,return,running_mean\n";
   log_append(&lg, hdr, strlen(hdr));
@@ -425,17 +533,55 @@ int cli_rl(int argc, char **argv) {
   ac.on_progress = on_progress;
   ac.user = &lg;
   ac.progress_every = lg.tty ? 0.25 : 10.0;
+  ac.ckpt_path = ckpt_path;
+  ac.ckpt_every = o.ckpt_every;
+  ac.ckpt_every_s = o.ckpt_secs;
+  ac.ckpt_config = config;
+  ac.resume_path = o.resume ? ckpt_path : NULL;
+  ac.on_save = log_save;
+  ac.on_load = log_load;
+  /* Box2D worlds cannot be saved: their rows are checkpointed right after a
+   * reset, which batch > 1 rows do not reach together */
+  const env_def *ed = env_find(o.env);
+  const bool ckpt_ok = o.batch == 1 || (ed->save && ed->load);
+  if (!o.quiet && !ckpt_ok)
+    fprintf(stderr, "synrl: note: %s cannot be checkpointed with --batch > 1: an interrupted run cannot resume\n",
+            o.env);
+  /* signals are caught from here on: once this line is out, Ctrl-C checkpoints */
+  ac.stop = cli_stop_catch();
   if (!o.quiet)
     fprintf(stderr, "synrl: rl %s: %s on %s, hidden %s, batch %d, %ld episodes, seed %llu\n", o.preset, m,
             o.env, o.hidden, o.batch, o.episodes, (unsigned long long)o.seed);
   coa_net actor, critic;
   agent_result res;
-  syn_err e = {0};
-  if (agent_run(&ac, &actor, &critic, &res, &e)) {
+  syn_status rs = agent_run(&ac, &actor, &critic, &res, &e);
+  cli_stop_release();
+  free(config);
+  if (rs) {
     fprintf(stderr, "%s: %s\n", prog, e.msg);
     free(lg.buf);
     return 1;
   }
+  if (res.interrupted) {
+    if (lg.tty && !o.quiet) fputs("\r\033[K", stderr);
+    if (ckpt_ok) {
+      fprintf(stderr, "%s: interrupted at episode %ld of %ld; state saved in %s/checkpoint.bin; ", prog,
+              res.episodes, o.episodes, outdir);
+      cli_print_resume_cmd("rl", argc, argv, outdir);
+    } else {
+      fprintf(stderr, "%s: interrupted at episode %ld of %ld; no checkpoint (%s with --batch > 1)\n", prog,
+              res.episodes, o.episodes, o.env);
+    }
+    coa_net_destroy(&actor);
+    if (ac.use_critic) coa_net_destroy(&critic);
+    free(lg.buf);
+    return 3;
+  }
+  if (!o.quiet && res.resumed_at)
+    fprintf(stderr, "synrl: resumed at episode %ld from %s\n", res.resumed_at, ckpt_path);
+  if (!o.quiet && res.checkpoints)
+    fprintf(stderr, "synrl: %ld checkpoint(s) of %zu bytes written to %s, %.3f s in all\n", res.checkpoints,
+            res.ckpt_bytes, ckpt_path, res.ckpt_seconds);
   int ret = 0;
   if (lg.oom) {
     fprintf(stderr, "%s: out of memory for the episode log (use --log-every)\n", prog);
@@ -484,7 +630,15 @@ int cli_rl(int argc, char **argv) {
               ac.actor.rule == COA_RULE_MAPPROP ? o.map_steps : 0, ac.use_critic ? "true" : "false",
               o.critic_lambda);
       json_list(f, ac.critic.lr_start, ncl);
-      fprintf(f, ",\n  \"reward_clip\": %.10g,\n", o.reward_clip);
+      fprintf(f, ",\n  \"critic_lr_end\": ");
+      json_list(f, ac.critic.lr_end, ncl);
+      fprintf(f, ",\n  \"critic_method\": \"%s\",\n  \"critic_var\": ", o.critic_method);
+      json_list(f, ac.critic_var, ncl);
+      fprintf(f, ",\n  \"fixed_last_logit\": %s,\n  \"init_bias\": %.10g,\n",
+              ac.actor.fix_last_logit ? "true" : "false", o.init_bias);
+      fprintf(f, "  \"action_scale\": %.10g,\n  \"action_shift\": %.10g,\n", o.action_scale,
+              o.action_shift);
+      fprintf(f, "  \"reward_clip\": %.10g,\n", o.reward_clip);
       fprintf(f, "  \"actor_params\": %zu,\n  \"actor_fnv1a64\": \"%016llx\"\n}\n", actor.n_params,
               (unsigned long long)core_fnv1a64(actor.params, actor.n_params * sizeof(double),
                                                CORE_FNV_INIT));
@@ -498,6 +652,7 @@ int cli_rl(int argc, char **argv) {
     }
   }
   if (ret) fprintf(stderr, "%s: %s\n", prog, e.msg[0] ? e.msg : "cannot write the outputs");
+  if (!ret) unlink(ckpt_path); /* the run is complete: nothing to resume */
   if (!ret && !o.quiet) fprintf(stderr, "synrl: rl: results in %s\n", outdir);
   coa_net_destroy(&actor);
   if (ac.use_critic) coa_net_destroy(&critic);

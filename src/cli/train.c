@@ -1,11 +1,11 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli/cli.h"
-#include "cli/ckpt_cli.h"
 #include "cli/mpi.h"
 #include "learn/synrl_q8.h"
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,20 +193,27 @@ static int write_summary(const char *dir, const train_opts *o, const task_data *
 }
 
 /* Options that do not change the results: left out of a checkpoint's settings. */
-static const char *const k_neutral[] = {"threads",         "quiet",  "out", "checkpoint-every",
-                                        "checkpoint-secs", "resume", NULL};
+static const char *const result_neutral[] = {"threads",         "quiet",  "out", "checkpoint-every",
+                                             "checkpoint-secs", "resume", NULL};
 
-/* The settings that fix a run, one "name=value" line each: every option
- * (defaults included) except the neutral ones, and checksums of the starting
- * policy and of the data, so that a checkpoint is resumed only by the run
- * that wrote it. */
+/* The settings that fix a run (cli_settings_text), and checksums of the
+ * starting policy and of the data, so that a checkpoint is resumed only by
+ * the run that wrote it. */
 static char *config_text(const opt_spec *specs, const synrl_policy *policy, const task_data *td) {
-  char extra[512];
+  char extra[1024];
   snprintf(extra, sizeof extra, "policy_fnv1a64=%016llx\n",
            (unsigned long long)core_fnv1a64(policy->q, sizeof policy->q, CORE_FNV_INIT));
   const data_set *sets[3] = {&td->train, &td->valid, &td->test};
-  for (int i = 0; i < 3; i++) cli_ckpt_data_lines(extra, sizeof extra, i, sets[i]);
-  return cli_ckpt_settings(specs, k_neutral, extra);
+  for (int i = 0; i < 3; i++) cli_settings_data(extra, sizeof extra, i, sets[i]);
+  return cli_settings_text(specs, result_neutral, extra);
+}
+
+/* The command line to resume with: the same arguments, --resume DIR last. */
+static void print_resume_hint(const char *prog, int argc, char **argv, const char *dir, long it,
+                              long iterations) {
+  fprintf(stderr, "%s: interrupted at iteration %ld of %ld; state saved in %s/checkpoint.bin; ", prog, it,
+          iterations, dir);
+  cli_print_resume_cmd("train", argc, argv, dir);
 }
 
 int cli_train(int argc, char **argv) { return cli_train_ex(argc, argv, true); }
@@ -357,10 +364,7 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
     return 2;
   }
 
-  if (o.resume && (!*o.resume || (o.out && strcmp(o.out, o.resume) != 0))) {
-    fprintf(stderr, "%s: --resume: %s\n", prog,
-            *o.resume ? "the run continues in its own directory; leave out --out or give the same"
-                      : "empty directory name");
+  if (cli_check_resume_dir(prog, o.resume, o.out)) {
     task_free(&td);
     return 2;
   }
@@ -394,14 +398,10 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
    * this directory, whose other files this run replaces */
   const char *outputs[] = {"summary.json", "metrics.csv", "net.bin", "policy.txt", "target.bin",
                            "checkpoint.bin"};
-  for (size_t i = 0; writer && i < sizeof outputs / sizeof *outputs - (o.resume != NULL); i++) {
-    char stale[4200];
-    snprintf(stale, sizeof stale, "%s/%s", outdir, outputs[i]);
-    unlink(stale);
-  }
   /* and the temporary files of a run that was killed while writing (rank 0
    * alone: another rank would delete the files rank 0 is writing) */
-  if (writer) cli_ckpt_remove_tmp(outdir, outputs, sizeof outputs / sizeof *outputs);
+  const size_t n_out = sizeof outputs / sizeof *outputs;
+  if (writer) cli_clear_outputs(outdir, outputs, n_out, n_out - (o.resume != NULL));
 
   nn_mlp net;
   if (nn_mlp_create(&net, td.n_layers, td.widths, td.act, &e)) {
@@ -481,7 +481,6 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
   rc_.ckpt_every_s = o.ckpt_secs;
   rc_.ckpt_config = config;
   rc_.resume_path = o.resume ? ckpt_path : NULL;
-  rc_.stop = cli_stop_flag();
   progress_ctx pc = {.tty = isatty(2)};
   if (!o.quiet) {
     rc_.progress = on_progress;
@@ -503,15 +502,12 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
     fprintf(stderr, "synrl: note: rule %s has no checkpoint support: an interrupted run cannot resume\n",
             rule->name);
   run_result res;
-  cli_stop_guard stop_guard;
-  cli_stop_catch(&stop_guard);
+  rc_.stop = cli_stop_catch();
   syn_status s = run_train(rule, &td.train, &td.valid, &td.test, &rc_, &res, &e);
-  cli_stop_release(&stop_guard);
+  cli_stop_release();
   free(config);
   if (!s && res.interrupted) {
-    char where[96];
-    snprintf(where, sizeof where, "iteration %ld of %ld", res.iterations, o.iterations);
-    cli_ckpt_resume_hint(prog, "train", argc, argv, outdir, where);
+    print_resume_hint(prog, argc, argv, outdir, res.iterations, o.iterations);
     learn_rule_destroy(rule);
     nn_mlp_destroy(&net);
     task_free(&td);

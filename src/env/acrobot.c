@@ -111,6 +111,26 @@ static syn_status ab_step(env *v, int action, const double *vec, double *obs, en
   return SYN_OK;
 }
 
+/* checkpoints: the four state variables */
+static void ab_save(const env *v, ckpt_writer *w) {
+  const ab_state *p = v->state;
+  ckpt_put_f64s(w, p->s, 4);
+}
+
+static syn_status ab_load(env *v, ckpt_sec *s, syn_err *e) {
+  ab_state *p = v->state;
+  double x[4];
+  ckpt_get_f64s(s, x, 4);
+  if (s->err) return SYN_OK; /* the caller reports the truncation */
+  /* a step keeps angles in [-pi, pi] and velocities clipped; a state outside
+   * would also make the angle wrapping loop for very long */
+  if (!(fabs(x[0]) <= ENV_PI && fabs(x[1]) <= ENV_PI && fabs(x[2]) <= AB_MAX_VEL1 &&
+        fabs(x[3]) <= AB_MAX_VEL2))
+    return ckpt_sec_fail(s, e, "acrobot state out of range");
+  for (int i = 0; i < 4; i++) p->s[i] = x[i];
+  return SYN_OK;
+}
+
 const env_def env_def_acrobot = {
     .name = "acrobot",
     .alias = "Acrobot-v1",
@@ -120,4 +140,6 @@ const env_def env_def_acrobot = {
     .destroy = ab_destroy,
     .reset = ab_reset,
     .step = ab_step,
+    .save = ab_save,
+    .load = ab_load,
 };

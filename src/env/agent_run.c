@@ -1,8 +1,7 @@
 /* The RL training loop for coagent networks: one actor (and a critic) over a
  * batch of independent environments, one update per step, the conventions of
  * reference/coagent-networks.md: delta = r + gamma V(s')(1 - terminated) - V(s),
- * delta = 0 on a time-limit truncation and on the first step after a reset,
- * traces reset at episode start. */
+ * delta = 0 on a time-limit truncation, traces reset at episode start. */
 #include "synrl/agent.h"
 
 #include <math.h>
@@ -10,7 +9,7 @@
 #include <string.h>
 
 /* rng streams of the run seed */
-enum { STREAM_ACTOR_INIT = 1, STREAM_CRITIC_INIT = 2, STREAM_ACTOR_SAMPLE = 3 };
+enum { STREAM_ACTOR_INIT = 1, STREAM_CRITIC_INIT = 2, STREAM_ACTOR_SAMPLE = 3, STREAM_CRITIC_SAMPLE = 4 };
 
 typedef struct run_state {
   env *envs;
@@ -18,9 +17,15 @@ typedef struct run_state {
   double *obs, *next, *ret, *vs, *vn, *delta, *act_vec;
   long *len;
   int *ends; /* per row: 0 running, 1 truncated, 2 terminated */
-  bool *first;
+  bool *first;     /* per row: just reset, no step taken yet */
+  rng_t *pre_reset; /* per row: the env's rng before its last reset (replayed on resume) */
   coa_learner actor, critic;
   bool have_actor, have_critic;
+  /* the loop's counters: all a checkpoint needs besides the above */
+  long done, steps;
+  double sum, recent[100];
+  rng_t rs; /* the actor's sampling stream */
+  rng_t rc; /* the MAP-prop critic's sampling stream */
 } run_state;
 
 static void run_state_free(run_state *s) {
@@ -36,6 +41,7 @@ static void run_state_free(run_state *s) {
   free(s->len);
   free(s->ends);
   free(s->first);
+  free(s->pre_reset);
   if (s->have_actor) coa_learner_destroy(&s->actor);
   if (s->have_critic) coa_learner_destroy(&s->critic);
 }
@@ -62,9 +68,153 @@ static syn_status make_net(coa_net *n, int in, int nh, const int *hidden, coa_un
 }
 
 double agent_td_delta(double r, double v_s, double v_next, double gamma, bool terminated,
-                      bool truncated, bool first) {
-  if (first || (truncated && !terminated)) return 0.0;
+                      bool truncated) {
+  if (truncated && !terminated) return 0.0;
   return r + gamma * v_next * (terminated ? 0.0 : 1.0) - v_s;
+}
+
+/* ---------------- checkpoints ---------------- */
+/* A row can be saved if its environment has hooks, or if it has just been
+ * reset (its reset is then replayed from the rng saved before it). */
+static bool row_saveable(const run_state *s, int r) { return env_can_save(&s->envs[r]) || s->first[r]; }
+
+static bool all_rows_saveable(const run_state *s) {
+  for (int r = 0; r < s->n_envs; r++)
+    if (!row_saveable(s, r)) return false;
+  return true;
+}
+
+static syn_status save_checkpoint(const agent_config *c, const run_state *s, double elapsed, double cpu,
+                                  agent_result *res, syn_err *e) {
+  const double t0 = core_now();
+  const int B = s->n_envs, nin = s->envs[0].obs.n;
+  ckpt_writer w;
+  ckpt_writer_init(&w);
+  ckpt_begin(&w, "run.config");
+  ckpt_put_str(&w, c->ckpt_config ? c->ckpt_config : "");
+  ckpt_end(&w);
+  ckpt_begin(&w, "rl.loop");
+  ckpt_put_str(&w, c->env_name);
+  ckpt_put_u32(&w, (uint32_t)B);
+  ckpt_put_i64(&w, c->episodes);
+  ckpt_put_i64(&w, s->done);
+  ckpt_put_i64(&w, s->steps);
+  ckpt_put_f64(&w, s->sum);
+  ckpt_put_f64s(&w, s->recent, 100);
+  for (int i = 0; i < 4; i++) ckpt_put_u64(&w, s->rs.s[i]);
+  for (int i = 0; i < 4; i++) ckpt_put_u64(&w, s->rc.s[i]);
+  ckpt_put_f64(&w, elapsed);
+  ckpt_put_f64(&w, cpu);
+  ckpt_end(&w);
+  ckpt_begin(&w, "rl.rows");
+  syn_status st = SYN_OK;
+  for (int r = 0; r < B && !st; r++) {
+    const bool replay = !env_can_save(&s->envs[r]);
+    ckpt_put_f64s(&w, s->obs + (size_t)r * nin, (size_t)nin);
+    ckpt_put_f64(&w, s->ret[r]);
+    ckpt_put_i64(&w, s->len[r]);
+    ckpt_put_u8(&w, s->first[r]);
+    ckpt_put_u8(&w, replay);
+    for (int i = 0; i < 4; i++) ckpt_put_u64(&w, s->pre_reset[r].s[i]);
+    if (!replay) st = env_state_save(&s->envs[r], &w, e);
+  }
+  ckpt_end(&w);
+  coa_learner_save(&s->actor, &w, "rl.actor");
+  if (s->have_critic) coa_learner_save(&s->critic, &w, "rl.critic");
+  if (c->on_save) c->on_save(c->user, &w);
+  if (!st) st = ckpt_writer_save(&w, c->ckpt_path, e);
+  if (!st) {
+    res->checkpoints++;
+    res->ckpt_bytes = w.len + 4;
+    res->ckpt_seconds += core_now() - t0;
+  }
+  ckpt_writer_free(&w);
+  return st;
+}
+
+static syn_status load_rows(const ckpt_file *f, run_state *s, syn_err *e) {
+  const int B = s->n_envs, nin = s->envs[0].obs.n;
+  ckpt_sec sec;
+  syn_status st = ckpt_open(f, "rl.rows", &sec, e);
+  if (st) return st;
+  double *again = s->next; /* scratch: the replayed reset's observation */
+  for (int r = 0; r < B; r++) {
+    double *o = s->obs + (size_t)r * nin;
+    ckpt_get_f64s(&sec, o, (size_t)nin);
+    s->ret[r] = ckpt_get_f64(&sec);
+    const int64_t len = ckpt_get_i64(&sec);
+    const uint8_t first = ckpt_get_u8(&sec), replay = ckpt_get_u8(&sec);
+    rng_t pre;
+    for (int i = 0; i < 4; i++) pre.s[i] = ckpt_get_u64(&sec);
+    if (sec.err) return ckpt_sec_fail(&sec, e, "truncated");
+    if (len < 0 || len > ((int64_t)1 << 60) || first > 1 || replay > 1 || (first && len != 0) ||
+        replay != !env_can_save(&s->envs[r]) || (replay && !first))
+      return ckpt_sec_fail(&sec, e, "row state out of range");
+    s->len[r] = (long)len;
+    s->first[r] = first;
+    s->pre_reset[r] = pre;
+    if (!replay) {
+      if ((st = env_state_load(&s->envs[r], &sec, e))) return st;
+      continue;
+    }
+    /* no hooks: the row was just reset; do it again from the same rng */
+    if (!pre.s[0] && !pre.s[1] && !pre.s[2] && !pre.s[3])
+      return ckpt_sec_fail(&sec, e, "environment random state is all zero");
+    s->envs[r].rng = pre;
+    if ((st = env_reset(&s->envs[r], again, e))) return st;
+    if (memcmp(again, o, (size_t)nin * sizeof(double)) != 0)
+      return ckpt_sec_fail(&sec, e, "the environment's reset does not reproduce the saved observation");
+  }
+  return ckpt_sec_done(&sec, e);
+}
+
+static syn_status load_checkpoint(const agent_config *c, run_state *s, double *elapsed, double *cpu,
+                                  syn_err *e) {
+  ckpt_file f;
+  syn_status st = ckpt_read(&f, c->resume_path, e);
+  if (st) return st;
+  ckpt_sec sec;
+  if ((st = ckpt_open(&f, "run.config", &sec, e))) goto out;
+  size_t n;
+  const char *txt = ckpt_get_str(&sec, &n);
+  if ((st = ckpt_sec_done(&sec, e))) goto out;
+  if (c->ckpt_config && (n != strlen(c->ckpt_config) || memcmp(txt, c->ckpt_config, n) != 0)) {
+    st = syn_err_set(e, SYN_ERR_ARG, "%s: written with other settings", f.label);
+    goto out;
+  }
+  if ((st = ckpt_open(&f, "rl.loop", &sec, e))) goto out;
+  const char *name = ckpt_get_str(&sec, &n);
+  const bool same_env = !sec.err && n == strlen(c->env_name) && memcmp(name, c->env_name, n) == 0;
+  const uint32_t B = ckpt_get_u32(&sec);
+  const int64_t episodes = ckpt_get_i64(&sec), done = ckpt_get_i64(&sec), steps = ckpt_get_i64(&sec);
+  s->sum = ckpt_get_f64(&sec);
+  ckpt_get_f64s(&sec, s->recent, 100);
+  for (int i = 0; i < 4; i++) s->rs.s[i] = ckpt_get_u64(&sec);
+  for (int i = 0; i < 4; i++) s->rc.s[i] = ckpt_get_u64(&sec);
+  *elapsed = ckpt_get_f64(&sec);
+  *cpu = ckpt_get_f64(&sec);
+  if ((st = ckpt_sec_done(&sec, e))) goto out;
+  if (!same_env || B != (uint32_t)s->n_envs || episodes != c->episodes) {
+    st = ckpt_sec_fail(&sec, e, "written for another environment, batch or episode count");
+    goto out;
+  }
+  /* counts far beyond any run, so that steps * B and the lengths cannot overflow */
+  const int64_t big = (int64_t)1 << 60;
+  if (done < 0 || done >= episodes || steps < 0 || steps > big / s->n_envs ||
+      !(s->rs.s[0] | s->rs.s[1] | s->rs.s[2] | s->rs.s[3])) {
+    st = ckpt_sec_fail(&sec, e, "counters out of range");
+    goto out;
+  }
+  s->done = (long)done;
+  s->steps = (long)steps;
+  if (!(*elapsed >= 0) || !(*cpu >= 0)) *elapsed = *cpu = 0; /* reported only */
+  if ((st = load_rows(&f, s, e))) goto out;
+  if ((st = coa_learner_load(&s->actor, &f, "rl.actor", e))) goto out;
+  if (s->have_critic && (st = coa_learner_load(&s->critic, &f, "rl.critic", e))) goto out;
+  if (c->on_load) st = c->on_load(c->user, &f, e);
+out:
+  ckpt_file_free(&f);
+  return st;
 }
 
 syn_status agent_run(const agent_config *c, coa_net *actor, coa_net *critic, agent_result *res,
@@ -97,25 +247,29 @@ syn_status agent_run(const agent_config *c, coa_net *actor, coa_net *critic, age
   const bool discrete = as->kind == ENV_DISCRETE;
   st = make_net(actor, nin, c->n_hidden, c->hidden, c->hidden_unit, discrete ? COA_SOFTMAX : COA_GAUSS_OUT,
                 nout, c->var, c->hidden_temp, c->temp, e);
+  const bool map_critic = c->use_critic && c->critic.rule == COA_RULE_MAPPROP;
   if (!st && c->use_critic) {
-    double ones[COA_MAX_LAYERS] = {1, 1, 1, 1};
-    st = make_net(critic, nin, c->critic_n_hidden, c->critic_hidden, COA_SOFTPLUS, COA_LINEAR, 1, ones,
-                  1.0, 1.0, e);
+    if (map_critic)
+      st = make_net(critic, nin, c->critic_n_hidden, c->critic_hidden, COA_GAUSSIAN, COA_GAUSS_OUT, 1,
+                    c->critic_var, 1.0, 1.0, e);
+    else
+      st = make_net(critic, nin, c->critic_n_hidden, c->critic_hidden, COA_SOFTPLUS, COA_LINEAR, 1, NULL,
+                    1.0, 1.0, e);
   }
   if (st) goto fail;
   rng_t g;
   rng_seed(&g, c->seed, STREAM_ACTOR_INIT);
-  coa_net_init(actor, &g);
+  coa_net_init_bias(actor, &g, c->init_bias);
   if (c->use_critic) {
     rng_seed(&g, c->seed, STREAM_CRITIC_INIT);
-    coa_net_init(critic, &g);
+    coa_net_init_bias(critic, &g, c->init_bias);
   }
   st = coa_learner_create(&s.actor, actor, &c->actor, e);
   if (st) goto fail;
   s.have_actor = true;
   if (c->use_critic) {
     coa_config cc = c->critic;
-    cc.rule = COA_RULE_BACKPROP;
+    if (!map_critic) cc.rule = COA_RULE_BACKPROP;
     cc.batch = B;
     cc.gamma = c->actor.gamma;
     st = coa_learner_create(&s.critic, critic, &cc, e);
@@ -130,30 +284,48 @@ syn_status agent_run(const agent_config *c, coa_net *actor, coa_net *critic, age
   s.vn = calloc((size_t)B, sizeof(double));
   s.delta = calloc((size_t)B, sizeof(double));
   s.len = calloc((size_t)B, sizeof(long));
-  s.first = calloc((size_t)B, sizeof(bool));
   s.ends = calloc((size_t)B, sizeof(int));
+  s.first = calloc((size_t)B, sizeof(bool));
+  s.pre_reset = calloc((size_t)B, sizeof(rng_t));
   if (!s.obs || !s.next || !s.act_vec || !s.ret || !s.vs || !s.vn || !s.delta || !s.len || !s.first ||
-      !s.ends) {
+      !s.ends || !s.pre_reset) {
     st = syn_err_set(e, SYN_ERR_NOMEM, "agent: out of memory");
     goto fail;
   }
   for (int r = 0; r < B && !st; r++) {
+    s.pre_reset[r] = s.envs[r].rng;
     st = env_reset(&s.envs[r], s.obs + (size_t)r * nin, e);
     s.first[r] = true;
   }
   if (st) goto fail;
 
-  rng_t rs;
-  rng_seed(&rs, c->seed, STREAM_ACTOR_SAMPLE);
-  const double t0 = core_now(), cpu0 = core_cpu_seconds();
+  rng_seed(&s.rs, c->seed, STREAM_ACTOR_SAMPLE);
+  rng_seed(&s.rc, c->seed, STREAM_CRITIC_SAMPLE);
+  double elapsed0 = 0, cpu_before = 0;
+  if (c->resume_path) {
+    if ((st = load_checkpoint(c, &s, &elapsed0, &cpu_before, e))) goto fail;
+    res->resumed_at = s.done;
+  }
+  const double t0 = core_now() - elapsed0, cpu0 = core_cpu_seconds() - cpu_before;
   const double every = c->progress_every > 0 ? c->progress_every : 1.0;
-  double next_report = t0 + every, sum = 0;
-  double recent[100];
-  long done = 0, steps = 0;
+  double next_report = core_now() + every;
+  double *recent = s.recent;
+  long done = s.done, steps = s.steps;
+  double sum = s.sum;
+  /* checkpoints: by episode count and by time; a stop request waits for a
+   * step where every row can be saved (envs without hooks: right after a
+   * reset), which with batch 1 comes within one episode */
+  const bool can_ckpt = c->ckpt_path && (B == 1 || env_can_save(&s.envs[0]));
+  long last_ckpt_done = done;
+  double last_ckpt_t = core_now();
+  bool ckpt_due = false;
   const int top = actor->n_layers - 1;
   while (done < c->episodes) {
-    if (c->use_critic) coa_learner_value(&s.critic, s.obs, s.vs, true);
-    coa_learner_act(&s.actor, s.obs, &rs);
+    if (c->use_critic && c->critic.rule == COA_RULE_MAPPROP)
+      coa_learner_value_map(&s.critic, s.obs, s.vs, true, &s.rc);
+    else if (c->use_critic)
+      coa_learner_value(&s.critic, s.obs, s.vs, true);
+    coa_learner_act(&s.actor, s.obs, &s.rs);
     for (int r = 0; r < B && !st; r++) {
       env_result er;
       double *nx = s.next + (size_t)r * nin;
@@ -161,6 +333,10 @@ syn_status agent_run(const agent_config *c, coa_net *actor, coa_net *critic, age
         st = env_step(&s.envs[r], s.actor.action[r], nx, &er, e);
       } else {
         memcpy(s.act_vec, s.actor.x[top + 1] + (size_t)r * nout, (size_t)nout * sizeof(double));
+        if (c->action_scale != 0)
+          for (int k = 0; k < nout; k++)
+            s.act_vec[k] = fmin(fmax(c->action_scale * s.act_vec[k] + c->action_shift, as->low[k]),
+                                as->high[k]);
         st = env_step_box(&s.envs[r], s.act_vec, nx, &er, e);
       }
       if (st) break;
@@ -175,10 +351,13 @@ syn_status agent_run(const agent_config *c, coa_net *actor, coa_net *critic, age
     steps++;
     const int *ends = s.ends;
     if (c->use_critic) {
-      coa_learner_value(&s.critic, s.next, s.vn, false);
+      if (map_critic)
+        coa_learner_value_map(&s.critic, s.next, s.vn, false, &s.rc);
+      else
+        coa_learner_value(&s.critic, s.next, s.vn, false);
       for (int r = 0; r < B; r++)
         s.delta[r] = agent_td_delta(s.delta[r], s.vs[r], s.vn[r], c->actor.gamma, ends[r] == 2,
-                                    ends[r] == 1, s.first[r]);
+                                    ends[r] == 1);
       coa_learner_learn(&s.critic, s.delta);
     }
     coa_learner_learn(&s.actor, s.delta);
@@ -199,9 +378,33 @@ syn_status agent_run(const agent_config *c, coa_net *actor, coa_net *critic, age
       s.first[r] = true;
       coa_learner_reset_row(&s.actor, r);
       if (c->use_critic) coa_learner_reset_row(&s.critic, r);
+      s.pre_reset[r] = s.envs[r].rng;
       st = env_reset(&s.envs[r], s.obs + (size_t)r * nin, e);
     }
     if (st) goto fail;
+    if (done < c->episodes) {
+      const bool stop = c->stop && *c->stop;
+      if (c->ckpt_every > 0 && done / c->ckpt_every > last_ckpt_done / c->ckpt_every) ckpt_due = true;
+      if (c->ckpt_every_s > 0 && core_now() - last_ckpt_t >= c->ckpt_every_s) ckpt_due = true;
+      if (stop && !can_ckpt) { /* no checkpoint possible: stop here */
+        res->interrupted = true;
+        break;
+      }
+      if ((stop || ckpt_due) && can_ckpt && all_rows_saveable(&s)) {
+        s.done = done;
+        s.steps = steps;
+        s.sum = sum;
+        st = save_checkpoint(c, &s, core_now() - t0, core_cpu_seconds() - cpu0, res, e);
+        if (st) goto fail;
+        ckpt_due = false;
+        last_ckpt_done = done;
+        last_ckpt_t = core_now();
+        if (stop) {
+          res->interrupted = true;
+          break;
+        }
+      }
+    }
     if (c->on_progress && done > 0 && (steps & 63) == 0) {
       double now = core_now();
       if (now >= next_report) {
@@ -222,11 +425,11 @@ syn_status agent_run(const agent_config *c, coa_net *actor, coa_net *critic, age
   for (long k = 0; k < nr; k++) rsum += recent[k];
   res->episodes = done;
   res->steps = steps * B;
-  res->avg_return = sum / done;
-  res->recent_return = rsum / nr;
+  res->avg_return = done ? sum / done : 0;
+  res->recent_return = nr ? rsum / nr : 0;
   res->seconds = core_now() - t0;
   res->cpu_seconds = core_cpu_seconds() - cpu0;
-  if (c->on_progress) {
+  if (c->on_progress && !res->interrupted) {
     agent_progress p = {.episodes = done, .target_episodes = c->episodes, .steps = res->steps,
                         .avg_return = res->avg_return, .recent_return = res->recent_return,
                         .elapsed = res->seconds, .final = true};

@@ -63,6 +63,24 @@ static syn_status mux_step(env *v, int action, const double *vec, double *obs, e
   return SYN_OK;
 }
 
+/* checkpoints: the current answer (k is fixed by the config: checked) */
+static void mux_save(const env *v, ckpt_writer *w) {
+  const mux_state *p = v->state;
+  ckpt_put_u32(w, (uint32_t)p->k);
+  ckpt_put_i64(w, p->target);
+}
+
+static syn_status mux_load(env *v, ckpt_sec *s, syn_err *e) {
+  mux_state *p = v->state;
+  const uint32_t k = ckpt_get_u32(s);
+  const int64_t target = ckpt_get_i64(s);
+  if (s->err) return SYN_OK; /* the caller reports the truncation */
+  if (k != (uint32_t)p->k || (target != 1 && target != -1))
+    return ckpt_sec_fail(s, e, "multiplexer state does not fit this environment");
+  p->target = (int)target;
+  return SYN_OK;
+}
+
 #define MUX_DEF(var, nm, k_ptr, sum)                                                           \
   const env_def var = {                                                                        \
       .name = nm,                                                                              \
@@ -73,6 +91,8 @@ static syn_status mux_step(env *v, int action, const double *vec, double *obs, e
       .destroy = free_state,                                                                   \
       .reset = mux_reset,                                                                      \
       .step = mux_step,                                                                        \
+      .save = mux_save,                                                                        \
+      .load = mux_load,                                                                        \
   }
 
 static const int mux_k2 = 2, mux_k3 = 3, mux_k4 = 4, mux_k5 = 5;
@@ -148,6 +168,25 @@ static syn_status reg_step(env *v, int action, const double *vec, double *obs, e
   return SYN_OK;
 }
 
+/* checkpoints: the current target (the task weights come from the seed) */
+static void reg_save(const env *v, ckpt_writer *w) {
+  const reg_state *p = v->state;
+  ckpt_put_u32(w, (uint32_t)p->in);
+  ckpt_put_u32(w, (uint32_t)p->hidden);
+  ckpt_put_f64(w, p->y);
+}
+
+static syn_status reg_load(env *v, ckpt_sec *s, syn_err *e) {
+  reg_state *p = v->state;
+  const uint32_t in = ckpt_get_u32(s), hid = ckpt_get_u32(s);
+  const double y = ckpt_get_f64(s);
+  if (s->err) return SYN_OK; /* the caller reports the truncation */
+  if (in != (uint32_t)p->in || hid != (uint32_t)p->hidden || !isfinite(y))
+    return ckpt_sec_fail(s, e, "regression state does not fit this environment");
+  p->y = y;
+  return SYN_OK;
+}
+
 const env_def env_def_regression = {
     .name = "regression",
     .summary = "scalar regression y = relu(relu(x W0) W1), x ~ N(0, I_8); reward -(a - y)^2, one step",
@@ -156,4 +195,6 @@ const env_def env_def_regression = {
     .destroy = reg_destroy,
     .reset = reg_reset,
     .step = reg_step,
+    .save = reg_save,
+    .load = reg_load,
 };

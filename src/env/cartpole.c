@@ -72,6 +72,22 @@ static syn_status cp_step(env *v, int action, const double *vec, double *obs, en
   return SYN_OK;
 }
 
+/* checkpoints: the four state variables */
+static void cp_save(const env *v, ckpt_writer *w) {
+  const cp_state *p = v->state;
+  ckpt_put_f64s(w, p->s, 4);
+}
+
+static syn_status cp_load(env *v, ckpt_sec *s, syn_err *e) {
+  cp_state *p = v->state;
+  double x[4];
+  ckpt_get_f64s(s, x, 4);
+  for (int i = 0; i < 4 && !s->err; i++)
+    if (!isfinite(x[i])) return ckpt_sec_fail(s, e, "cartpole state not finite");
+  for (int i = 0; i < 4; i++) p->s[i] = x[i];
+  return SYN_OK;
+}
+
 const env_def env_def_cartpole = {
     .name = "cartpole",
     .alias = "CartPole-v1",
@@ -81,4 +97,6 @@ const env_def env_def_cartpole = {
     .destroy = cp_destroy,
     .reset = cp_reset,
     .step = cp_step,
+    .save = cp_save,
+    .load = cp_load,
 };

@@ -184,3 +184,44 @@ syn_status env_step_box(env *v, const double *action, double *obs, env_result *r
       return syn_err_set(e, SYN_ERR_ARG, "%s: action component %d is not finite", v->def->name, i);
   return step_common(v, -1, action, obs, r, e);
 }
+
+/* ---- checkpoints ---- */
+bool env_can_save(const env *v) { return v && v->def && v->def->save && v->def->load; }
+
+syn_status env_state_save(const env *v, ckpt_writer *w, syn_err *e) {
+  if (!env_can_save(v))
+    return syn_err_set(e, SYN_ERR_UNSUPPORTED, "%s: no checkpoint support",
+                       v && v->def ? v->def->name : "environment");
+  ckpt_put_str(w, v->def->name);
+  ckpt_put_i64(w, v->t);
+  ckpt_put_u8(w, v->done);
+  for (int i = 0; i < 4; i++) ckpt_put_u64(w, v->rng.s[i]);
+  v->def->save(v, w);
+  return SYN_OK;
+}
+
+syn_status env_state_load(env *v, ckpt_sec *s, syn_err *e) {
+  if (!env_can_save(v))
+    return syn_err_set(e, SYN_ERR_UNSUPPORTED, "%s: no checkpoint support",
+                       v && v->def ? v->def->name : "environment");
+  size_t n;
+  const char *name = ckpt_get_str(s, &n);
+  if (s->err || n != strlen(v->def->name) || memcmp(name, v->def->name, n) != 0)
+    return ckpt_sec_fail(s, e, "state of another environment");
+  const int64_t t = ckpt_get_i64(s);
+  const uint8_t done = ckpt_get_u8(s);
+  rng_t r;
+  for (int i = 0; i < 4; i++) r.s[i] = ckpt_get_u64(s);
+  if (s->err) return ckpt_sec_fail(s, e, "environment state truncated");
+  if (t < 0 || done > 1 || (v->max_steps > 0 && t > v->max_steps))
+    return ckpt_sec_fail(s, e, "environment step count out of range");
+  if (!r.s[0] && !r.s[1] && !r.s[2] && !r.s[3])
+    return ckpt_sec_fail(s, e, "environment random state is all zero");
+  v->t = (long)t;
+  v->done = done;
+  v->rng = r;
+  syn_status st = v->def->load(v, s, e);
+  if (st) return st;
+  if (s->err) return ckpt_sec_fail(s, e, "environment state truncated");
+  return SYN_OK;
+}

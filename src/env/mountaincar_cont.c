@@ -66,6 +66,24 @@ static syn_status mc_step(env *v, int action, const double *vec, double *obs, en
   return SYN_OK;
 }
 
+/* checkpoints: position and velocity */
+static void mc_save(const env *v, ckpt_writer *w) {
+  const mc_state *p = v->state;
+  ckpt_put_f64(w, p->pos);
+  ckpt_put_f64(w, p->vel);
+}
+
+static syn_status mc_load(env *v, ckpt_sec *s, syn_err *e) {
+  mc_state *p = v->state;
+  const double pos = ckpt_get_f64(s), vel = ckpt_get_f64(s);
+  if (s->err) return SYN_OK; /* the caller reports the truncation */
+  if (!(pos >= MC_MIN_POS && pos <= MC_MAX_POS && fabs(vel) <= MC_MAX_SPEED))
+    return ckpt_sec_fail(s, e, "mountaincar state out of range");
+  p->pos = pos;
+  p->vel = vel;
+  return SYN_OK;
+}
+
 const env_def env_def_mountaincar_cont = {
     .name = "mountaincar-continuous",
     .alias = "MountainCarContinuous-v0",
@@ -75,4 +93,6 @@ const env_def env_def_mountaincar_cont = {
     .destroy = mc_destroy,
     .reset = mc_reset,
     .step = mc_step,
+    .save = mc_save,
+    .load = mc_load,
 };

@@ -77,14 +77,19 @@ void coa_net_destroy(coa_net *n) {
   memset(n, 0, sizeof *n);
 }
 
-void coa_net_init(coa_net *n, rng_t *r) {
+void coa_net_init_bias(coa_net *n, rng_t *r, double bias_range) {
   for (int l = 0; l < n->n_layers; l++) {
     coa_layer *ly = &n->layer[l];
     double a = sqrt(6.0 / (ly->in + ly->out));
     for (size_t k = 0; k < (size_t)ly->in * ly->out; k++) ly->w[k] = rng_uniform_range(r, -a, a);
-    memset(ly->b, 0, (size_t)ly->out * sizeof(double));
+    if (bias_range > 0)
+      for (int j = 0; j < ly->out; j++) ly->b[j] = rng_uniform_range(r, -bias_range, bias_range);
+    else
+      memset(ly->b, 0, (size_t)ly->out * sizeof(double));
   }
 }
+
+void coa_net_init(coa_net *n, rng_t *r) { coa_net_init_bias(n, r, 0); }
 
 /* ---------------------------------------------------------------- learner */
 
@@ -122,6 +127,8 @@ syn_status coa_learner_create(coa_learner *L, coa_net *net, const coa_config *c,
   }
   if (top == COA_LINEAR && c->rule != COA_RULE_BACKPROP)
     return syn_err_set(e, SYN_ERR_ARG, "coagent: a value network is trained by backprop");
+  if (c->fix_last_logit && (top != COA_SOFTMAX || net->widths[nl] < 2))
+    return syn_err_set(e, SYN_ERR_ARG, "coagent: a fixed last logit needs a softmax output of >= 2 actions");
   const size_t B = (size_t)c->batch, np = net->n_params;
   size_t total = B * (size_t)net->widths[0] + B * np + 3 * np;
   for (int l = 0; l < nl; l++) total += 7 * B * (size_t)net->widths[l + 1];
@@ -152,6 +159,11 @@ syn_status coa_learner_create(coa_learner *L, coa_net *net, const coa_config *c,
   L->net = net;
   L->cfg = *c;
   L->batch = c->batch;
+  if (c->fix_last_logit) { /* the last action's logit is the constant 0 */
+    coa_layer *ly = &net->layer[nl - 1];
+    for (int i = 0; i < ly->in; i++) ly->w[(size_t)i * ly->out + ly->out - 1] = 0;
+    ly->b[ly->out - 1] = 0;
+  }
   return SYN_OK;
 }
 
@@ -277,6 +289,8 @@ static void layer_local_gz(coa_learner *L, int l) {
     case COA_BERNOULLI:
     case COA_SOFTMAX: /* x holds the one-hot action */
       for (size_t k = 0; k < m; k++) g[k] = (h[k] - mu[k]) * it;
+      if (ly->unit == COA_SOFTMAX && L->cfg.fix_last_logit) /* not a parameter: no eligibility */
+        for (int r = 0; r < L->batch; r++) g[(size_t)r * ly->out + ly->out - 1] = 0;
       break;
     case COA_GAUSSIAN:
       for (size_t k = 0; k < m; k++) g[k] = (h[k] - mu[k]) * dmu[k] * iv * it;
@@ -455,6 +469,31 @@ void coa_learner_value(coa_learner *L, const double *obs, double *v, bool trace)
   if (!trace) return;
   layer_local_gz(L, top);
   backprop_gz(L);
+  add_traces(L);
+}
+
+void coa_learner_value_map(coa_learner *L, const double *obs, double *v, bool trace, rng_t *rng) {
+  const coa_net *n = L->net;
+  const int top = n->n_layers - 1, B = L->batch, wt = n->widths[top + 1];
+  memcpy(L->x[0], obs, (size_t)B * n->widths[0] * sizeof(double));
+  for (int l = 0; l < n->n_layers; l++) {
+    layer_pot(&n->layer[l], L->x[l], B, L->pot[l]);
+    layer_mean(&n->layer[l], L->pot[l], B, L->mean[l], L->dmu[l]);
+    layer_sample(L, l, rng);
+    layer_local_gz(L, l);
+  }
+  for (int r = 0; r < B; r++) v[r] = L->mean[top][(size_t)r * wt];
+  if (!trace) return;
+  for (int s = 0; s < L->cfg.map_steps; s++) coa_learner_map_step(L);
+  /* the gate 1/(v - mean) of the output, with the mean after the MAP steps */
+  for (int r = 0; r < B; r++) {
+    const double d = L->x[top + 1][(size_t)r * wt] - L->mean[top][(size_t)r * wt];
+    const double gate = d != 0 ? 1.0 / d : 0.0;
+    for (int l = 0; l < n->n_layers; l++) {
+      double *g = L->gz[l] + (size_t)r * n->widths[l + 1];
+      for (int j = 0; j < n->widths[l + 1]; j++) g[j] *= gate;
+    }
+  }
   add_traces(L);
 }
 

@@ -1,15 +1,17 @@
-/* Checkpoint helpers of the command line (cli/ckpt_cli.h). */
-#include "cli/ckpt_cli.h"
+/* Shared by the commands that checkpoint (train, rl, classify): the settings text that
+ * a checkpoint stores and a resume must match, and the printed command that
+ * resumes an interrupted run. */
 #include "cli/cli.h"
 
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-char *cli_ckpt_settings(const opt_spec *specs, const char *const *neutral, const char *extra) {
-  size_t cap = 8192 + (extra ? strlen(extra) : 0), len = 0;
+char *cli_settings_text(const opt_spec *specs, const char *const *neutral, const char *extra) {
+  size_t cap = 8192, len = 0;
   char *t = malloc(cap);
   if (!t) return NULL;
   t[0] = 0;
@@ -50,7 +52,7 @@ char *cli_ckpt_settings(const opt_spec *specs, const char *const *neutral, const
   return t;
 }
 
-void cli_ckpt_data_lines(char *buf, size_t n, int i, const data_set *d) {
+void cli_settings_data(char *buf, size_t n, int i, const data_set *d) {
   uint64_t h = CORE_FNV_INIT;
   if (d->x_u8)
     h = core_fnv1a64(d->x_u8, d->n * (size_t)d->in_dim, h);
@@ -64,73 +66,87 @@ void cli_ckpt_data_lines(char *buf, size_t n, int i, const data_set *d) {
              (unsigned long long)h);
 }
 
-static void put_quoted(const char *s) {
-  for (const char *c = s; *c; c++)
-    if (*c == '\'')
-      fputs("'\\''", stderr);
-    else
-      fputc((unsigned char)*c < 0x20 ? '?' : *c, stderr);
+int cli_check_resume_dir(const char *prog, const char *resume, const char *out) {
+  if (!resume || (*resume && (!out || strcmp(out, resume) == 0))) return 0;
+  fprintf(stderr, "%s: --resume: %s\n", prog,
+          *resume ? "the run continues in its own directory; leave out --out or give the same"
+                  : "empty directory name");
+  return 2;
 }
 
-void cli_ckpt_resume_hint(const char *prog, const char *cmd, int argc, char **argv, const char *dir,
-                          const char *where) {
-  fprintf(stderr, "%s: interrupted at %s; state saved in %s/checkpoint.bin; resume with: synrl %s",
-          prog, where, dir, cmd);
+void cli_clear_outputs(const char *dir, const char *const *names, size_t n, size_t n_delete) {
+  char path[4400];
+  for (size_t i = 0; i < n_delete && i < n; i++) {
+    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+    unlink(path);
+  }
+  DIR *dh = opendir(dir);
+  for (struct dirent *de; dh && (de = readdir(dh));)
+    for (size_t i = 0; i < n; i++) {
+      size_t len = strlen(names[i]);
+      if (strncmp(de->d_name, names[i], len) == 0 && strncmp(de->d_name + len, ".tmp", 4) == 0) {
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        unlink(path);
+      }
+    }
+  if (dh) closedir(dh);
+}
+
+/* one shell word, quoted where it needs it */
+static void put_word(const char *a, bool force_quote) {
+  bool plain = *a != 0 && !force_quote;
+  for (const char *c = a; *c; c++)
+    if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./,:+@%", *c))
+      plain = false;
+  if (plain) {
+    fprintf(stderr, " %s", a);
+    return;
+  }
+  fputs(" '", stderr);
+  for (const char *c = a; *c; c++)
+    if (*c == '\'')
+      fputs("'\\''", stderr);
+    else if ((unsigned char)*c < 0x20)
+      fputc('?', stderr);
+    else
+      fputc(*c, stderr);
+  fputc('\'', stderr);
+}
+
+void cli_print_resume_cmd(const char *cmd, int argc, char **argv, const char *dir) {
+  fprintf(stderr, "resume with: synrl %s", cmd);
   for (int i = 0; i < argc; i++) {
     if (strcmp(argv[i], "--resume") == 0) {
       i++;
       continue;
     }
     if (strncmp(argv[i], "--resume=", 9) == 0) continue;
-    const char *a = argv[i];
-    bool plain = *a != 0;
-    for (const char *c = a; *c; c++)
-      if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./,:+@%", *c))
-        plain = false;
-    if (plain) {
-      fprintf(stderr, " %s", a);
-    } else {
-      fputs(" '", stderr);
-      put_quoted(a);
-      fputc('\'', stderr);
-    }
+    put_word(argv[i], false);
   }
-  fprintf(stderr, " --resume '");
-  put_quoted(dir);
-  fprintf(stderr, "'\n");
+  fprintf(stderr, " --resume");
+  put_word(dir, true);
+  fputc('\n', stderr);
 }
 
-void cli_ckpt_remove_tmp(const char *dir, const char *const *names, size_t n) {
-  DIR *dh = opendir(dir);
-  for (struct dirent *de; dh && (de = readdir(dh));)
-    for (size_t i = 0; i < n; i++) {
-      size_t len = strlen(names[i]);
-      if (strncmp(de->d_name, names[i], len) == 0 && strncmp(de->d_name + len, ".tmp", 4) == 0) {
-        char stale[4400];
-        snprintf(stale, sizeof stale, "%s/%s", dir, de->d_name);
-        unlink(stale);
-      }
-    }
-  if (dh) closedir(dh);
-}
-
+/* SIGINT/SIGTERM: the training loop polls this flag, writes a checkpoint and
+ * returns. A signal handler can only reach a static object. */
 static volatile sig_atomic_t g_stop_signal;
+static struct sigaction g_old_int, g_old_term;
 
 static void on_stop_signal(int sig) { g_stop_signal = sig; }
 
-const volatile sig_atomic_t *cli_stop_flag(void) { return &g_stop_signal; }
-
-void cli_stop_catch(cli_stop_guard *g) {
+const volatile sig_atomic_t *cli_stop_catch(void) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_stop_signal;
   sigemptyset(&sa.sa_mask);
   g_stop_signal = 0;
-  sigaction(SIGINT, &sa, &g->old_int);
-  sigaction(SIGTERM, &sa, &g->old_term);
+  sigaction(SIGINT, &sa, &g_old_int);
+  sigaction(SIGTERM, &sa, &g_old_term);
+  return &g_stop_signal;
 }
 
-void cli_stop_release(const cli_stop_guard *g) {
-  sigaction(SIGINT, &g->old_int, NULL);
-  sigaction(SIGTERM, &g->old_term, NULL);
+void cli_stop_release(void) {
+  sigaction(SIGINT, &g_old_int, NULL);
+  sigaction(SIGTERM, &g_old_term, NULL);
 }

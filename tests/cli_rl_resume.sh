@@ -1,0 +1,281 @@
+#!/usr/bin/env bash
+# synrl rl: interruption and resume. A run killed with SIGKILL at a random
+# moment after its first checkpoint, then continued with --resume, must end
+# bit-identical to one that never stopped (nets.bin, returns.csv and
+# summary.json without its timing fields) -- on CartPole (critic, batch 1),
+# the 37-bit multiplexer (batch 128), MountainCar (Gaussian output, MAP
+# propagation), Acrobot (STE) and LunarLander (Box2D: checkpointed after a
+# reset, the reset replayed). SIGINT and SIGTERM write a checkpoint and exit 3
+# with a resume command that works. A checkpoint that cannot be written is a
+# one-line error that leaves the previous one intact; resuming with other
+# settings or from a damaged checkpoint is a one-line error.
+#
+# usage: bash tests/cli_rl_resume.sh PATH/TO/synrl SOURCE_DIR
+# SYNRL_RESUME_SEED fixes the kill moments (printed otherwise).
+set -u
+
+BIN=${1:?usage: cli_rl_resume.sh SYNRL_BINARY SOURCE_DIR}
+T=$(mktemp -d "${TMPDIR:-/tmp}/synrl-rlresume-XXXXXX")
+trap 'chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
+. "$(dirname "$0")/common_cli.sh"
+SEED=${SYNRL_RESUME_SEED:-$$}
+RANDOM=$SEED
+echo "cli_rl_resume: kill-moment seed $SEED (SYNRL_RESUME_SEED=$SEED reproduces them)"
+
+[ -x "$BIN" ] || { echo "FAIL: $BIN is not executable" >&2; exit 1; }
+
+COMMON=(--checkpoint-secs 0 --seed 5)
+declare -A CONF
+CONF[cartpole]="--preset cartpole-weightmax-traces --episodes 300"
+CONF[mux37]="--preset multiplexer37-weightmax --episodes 60000"
+CONF[mountaincar]="--preset mountaincar-mapprop --episodes 4 --map-steps 5"
+CONF[acrobot]="--preset acrobot-ste --episodes 20"
+NAMES="cartpole mux37 mountaincar acrobot"
+if "$BIN" rl --env lunarlander --episodes 1 --quiet --out "$T/ll-probe" >/dev/null 2>&1; then
+  CONF[lunarlander]="--preset lunarlander-weightmax --episodes 40"
+  NAMES="$NAMES lunarlander"
+else
+  echo "skip: lunarlander (built without Box2D)"
+fi
+# checkpoint every N episodes, per configuration
+declare -A EVERY=([cartpole]=10 [mux37]=2000 [mountaincar]=1 [acrobot]=1 [lunarlander]=2)
+
+# same_run REF DIR NAME: final outputs identical (timings aside)
+same_run() {
+  local ref=$1 dir=$2 name=$3 f
+  checks=$((checks + 1))
+  for f in nets.bin returns.csv; do
+    cmp -s "$ref/$f" "$dir/$f" || fail "$name: $f differs from the uninterrupted run's"
+  done
+  cmp -s <(grep -vE '"(seconds|cpu_seconds)"' "$ref/summary.json") \
+    <(grep -vE '"(seconds|cpu_seconds)"' "$dir/summary.json") ||
+    fail "$name: summary.json differs from the uninterrupted run's"
+  [ -f "$dir/checkpoint.bin" ] && fail "$name: a finished run left its checkpoint"
+  ls "$dir" | grep -q '\.tmp' && fail "$name: temporary files left: $(ls "$dir")"
+}
+
+# wait_for FILE PID: until FILE exists (or PID ends); 1 if PID ended first
+wait_for() {
+  local i
+  for i in $(seq 1 1200); do
+    [ -f "$1" ] && return 0
+    kill -0 "$2" 2>/dev/null || { [ -f "$1" ]; return; }
+    sleep 0.02
+  done
+  return 1
+}
+
+# ---------------- SIGKILL at a random moment, then --resume ----------------
+for name in $NAMES; do
+  read -r -a FL <<<"${CONF[$name]}"
+  ref="$T/ref-$name" dir="$T/kill-$name"
+  if ! "$BIN" rl "${FL[@]}" "${COMMON[@]}" --quiet --out "$ref" >/dev/null 2>"$T/err"; then
+    fail "$name: reference run failed: $(cat "$T/err")"
+    continue
+  fi
+  killed=0
+  for delay in "0.$(printf %03d $((RANDOM % 300)))" 0; do
+    rm -rf "$dir"
+    "$BIN" rl "${FL[@]}" "${COMMON[@]}" --quiet --checkpoint-every "${EVERY[$name]}" --out "$dir" \
+      >/dev/null 2>&1 &
+    pid=$!
+    if ! wait_for "$dir/checkpoint.bin" $pid; then
+      kill -9 $pid 2>/dev/null
+      wait $pid 2>/dev/null
+      break
+    fi
+    sleep "$delay"
+    kill -9 $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    [ -f "$dir/summary.json" ] || { killed=1; break; }
+  done
+  if [ $killed = 0 ]; then
+    fail "$name: no checkpoint appeared, or the run always finished before the kill"
+    continue
+  fi
+  if ! "$BIN" rl "${FL[@]}" "${COMMON[@]}" --checkpoint-every "${EVERY[$name]}" --resume "$dir" \
+    >/dev/null 2>"$T/err"; then
+    fail "$name: resume failed: $(cat "$T/err")"
+    continue
+  fi
+  at=$(sed -n 's/.*resumed at episode \([0-9]*\).*/\1/p' "$T/err")
+  [ -n "$at" ] && [ "$at" -gt 0 ] || fail "$name: resume did not say where it resumed: $(cat "$T/err")"
+  echo "ok: $name: killed, resumed at episode $at"
+  same_run "$ref" "$dir" "$name (SIGKILL)"
+done
+
+# ---------------- SIGINT and SIGTERM: checkpoint, exit 3, resume hint ----------------
+for sig in INT TERM; do
+  name=cartpole
+  [ $sig = TERM ] && name=mux37
+  read -r -a FL <<<"${CONF[$name]}"
+  dir="$T/sig$sig dir" # a space: the printed command must quote it
+  "$BIN" rl "${FL[@]}" "${COMMON[@]}" --checkpoint-every "${EVERY[$name]}" --out "$dir" >/dev/null \
+    2>"$T/err-$sig" &
+  pid=$!
+  checks=$((checks + 1))
+  if ! wait_for "$dir/checkpoint.bin" $pid; then
+    fail "SIG$sig: no checkpoint appeared"
+    kill -9 $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    continue
+  fi
+  kill -$sig $pid
+  wait $pid
+  rc=$?
+  [ $rc -eq 3 ] || fail "SIG$sig: exit status $rc, expected 3: $(cat "$T/err-$sig")"
+  hint=$(grep 'resume with: synrl rl' "$T/err-$sig")
+  [ -n "$hint" ] || { fail "SIG$sig: no resume command printed: $(cat "$T/err-$sig")"; continue; }
+  [ -f "$dir/checkpoint.bin" ] || fail "SIG$sig: no checkpoint left"
+  for f in returns.csv summary.json nets.bin; do
+    [ -f "$dir/$f" ] && fail "SIG$sig: an interrupted run left $f"
+  done
+  cmd=${hint#*resume with: synrl }
+  if ! eval "\"$BIN\" $cmd" >/dev/null 2>"$T/err"; then
+    fail "SIG$sig: the printed resume command failed: $cmd: $(cat "$T/err")"
+    continue
+  fi
+  echo "ok: SIG$sig: exit 3, $(grep -o 'interrupted at episode [0-9]*' "$T/err-$sig"), resumed by the printed command"
+  same_run "$T/ref-$name" "$dir" "$name (SIG$sig)"
+done
+
+# LunarLander with batch > 1 cannot be checkpointed (its rows are never all
+# at an episode start together): a signal stops it with exit 3 and says so
+if [ -n "${CONF[lunarlander]:-}" ]; then
+  checks=$((checks + 1))
+  "$BIN" rl --preset lunarlander-weightmax --batch 2 --episodes 100000 --out "$T/ll2" >/dev/null 2>"$T/err" &
+  pid=$!
+  # the start line comes once signals are caught; then let it run a little
+  for i in $(seq 1 600); do
+    grep -q 'synrl: rl lunarlander-weightmax' "$T/err" && break
+    sleep 0.05
+  done
+  sleep 0.3
+  kill -INT $pid
+  wait $pid
+  rc=$?
+  if [ $rc -ne 3 ] || ! grep -q 'cannot be checkpointed with --batch > 1' "$T/err" ||
+    ! grep -q 'interrupted at episode [0-9]* of 100000; no checkpoint' "$T/err"; then
+    fail "lunarlander batch 2: exit $rc: $(cat "$T/err")"
+  else
+    echo "ok: lunarlander batch 2: exit 3 without a checkpoint, said so"
+  fi
+  [ -f "$T/ll2/checkpoint.bin" ] && fail "lunarlander batch 2: a checkpoint was written"
+fi
+
+# a checkpoint written and interrupted: DIR ends up holding a good checkpoint
+interrupted_run() {
+  local dir=$1
+  shift
+  "$BIN" rl "$@" "${COMMON[@]}" --quiet --checkpoint-every 10 --out "$dir" >/dev/null 2>&1 &
+  local p=$!
+  wait_for "$dir/checkpoint.bin" $p
+  kill -INT $p
+  wait $p
+}
+
+# ---------------- checkpoints that cannot be written ----------------
+read -r -a FL <<<"${CONF[cartpole]}"
+# A full disk: the file-size limit makes writes fail (EFBIG) as ENOSPC
+# would. The checkpoint written earlier must survive, byte for byte.
+dir="$T/full"
+interrupted_run "$dir" "${FL[@]}"
+cp "$dir/checkpoint.bin" "$T/full.before"
+limit=$(($(wc -c <"$dir/checkpoint.bin") / 1024 - 2))
+expect_err "full disk" "checkpoint.bin" \
+  bash -c 'trap "" XFSZ; ulimit -f '"$limit"'; exec "$@"' _ "$BIN" rl "${FL[@]}" "${COMMON[@]}" \
+  --quiet --checkpoint-every 10 --resume "$dir"
+grep -q 'File too large\|No space' "$T/stderr" || fail "full disk: the message does not say why: $(cat "$T/stderr")"
+cmp -s "$dir/checkpoint.bin" "$T/full.before" || fail "full disk: the previous checkpoint changed"
+ls "$dir" | grep -q '\.tmp' && fail "full disk: temporary files left: $(ls "$dir")"
+expect_ok "resume after a full disk" "$BIN" rl "${FL[@]}" "${COMMON[@]}" --quiet --resume "$dir" &&
+  same_run "$T/ref-cartpole" "$dir" "resume after a full disk"
+
+# A directory where the checkpoint goes: the rename fails.
+dir="$T/blocked"
+mkdir -p "$dir/checkpoint.bin"
+expect_err "checkpoint path is a directory" "checkpoint.bin" \
+  "$BIN" rl "${FL[@]}" "${COMMON[@]}" --quiet --checkpoint-every 10 --out "$dir"
+ls "$dir" | grep -q '\.tmp' && fail "checkpoint path is a directory: temporary files left"
+[ -f "$dir/summary.json" ] && fail "checkpoint path is a directory: a failed run left summary.json"
+
+# A directory that becomes unwritable while the run goes on (as root: run as
+# user nobody, since root writes anyway).
+RUNAS=()
+if [ "$(id -u)" = 0 ]; then
+  command -v setpriv >/dev/null && RUNAS=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+  [ ${#RUNAS[@]} -gt 0 ] && ! "${RUNAS[@]}" "$BIN" --version >/dev/null 2>&1 && RUNAS=()
+fi
+if [ "$(id -u)" != 0 ] || [ ${#RUNAS[@]} -gt 0 ]; then
+  dir="$T/ro"
+  mkdir -p "$dir"
+  if [ "$(id -u)" = 0 ]; then
+    chmod 755 "$T"
+    chown 65534:65534 "$dir"
+  fi
+  "${RUNAS[@]}" "$BIN" rl "${FL[@]}" "${COMMON[@]}" --quiet --checkpoint-every 10 --out "$dir" \
+    >/dev/null 2>"$T/stderr" &
+  pid=$!
+  checks=$((checks + 1))
+  if wait_for "$dir/checkpoint.bin" $pid; then
+    chmod 555 "$dir"
+    cp "$dir/checkpoint.bin" "$T/ro.before"
+    wait $pid
+    rc=$?
+    if [ $rc -ne 1 ] || [ "$(wc -l <"$T/stderr")" -ne 1 ] || ! grep -q 'checkpoint.bin.*Permission denied' "$T/stderr"; then
+      fail "directory made unwritable: exit $rc: $(cat "$T/stderr")"
+    else
+      echo "ok: directory made unwritable: $(cat "$T/stderr")"
+    fi
+    cmp -s "$dir/checkpoint.bin" "$T/ro.before" || fail "directory made unwritable: the last checkpoint changed"
+    chmod 755 "$dir"
+    "${RUNAS[@]}" "$BIN" rl "${FL[@]}" "${COMMON[@]}" --quiet --resume "$dir" >/dev/null 2>"$T/err" ||
+      fail "directory made unwritable: the last checkpoint does not resume: $(cat "$T/err")"
+    same_run "$T/ref-cartpole" "$dir" "resume after an unwritable directory"
+  else
+    fail "directory made unwritable: no checkpoint appeared: $(cat "$T/stderr")"
+    wait $pid
+  fi
+else
+  echo "skip: unwritable directory (root, and user nobody cannot run $BIN)"
+fi
+
+# ---------------- resuming what does not fit ----------------
+dir="$T/mismatch"
+interrupted_run "$dir" "${FL[@]}"
+cp "$dir/checkpoint.bin" "$T/good.ckpt"
+expect_err "other lambda" "lambda" "$BIN" rl "${FL[@]}" "${COMMON[@]}" --lambda 0.5 --resume "$dir"
+expect_err "other seed" "seed" "$BIN" rl "${FL[@]}" --checkpoint-secs 0 --seed 6 --resume "$dir"
+expect_err "other method" "method" "$BIN" rl "${FL[@]}" "${COMMON[@]}" --method reinforce --resume "$dir"
+expect_err "other episodes" "episodes" "$BIN" rl "${FL[@]}" "${COMMON[@]}" --episodes 301 --resume "$dir"
+expect_err "other batch" "batch" "$BIN" rl "${FL[@]}" "${COMMON[@]}" --batch 2 --resume "$dir"
+expect_err "resume with another --out" "--resume" "$BIN" rl "${FL[@]}" "${COMMON[@]}" --out "$T/x" --resume "$dir"
+expect_err "resume: no checkpoint" "$T/nothing/checkpoint.bin" "$BIN" rl "${FL[@]}" "${COMMON[@]}" --resume "$T/nothing"
+# options that do not change results may differ
+expect_ok "resume with other neutral options" "$BIN" rl "${FL[@]}" "${COMMON[@]}" --quiet \
+  --checkpoint-every 7 --checkpoint-secs 30 --resume "$dir" &&
+  same_run "$T/ref-cartpole" "$dir" "resume with other neutral options"
+size=$(wc -c <"$T/good.ckpt")
+for off in 3 20 $((size / 2)) $((size - 2)); do
+  cp "$T/good.ckpt" "$dir/checkpoint.bin"
+  b=$(od -An -tu1 -j $off -N1 "$dir/checkpoint.bin" | tr -d ' ')
+  printf "\\x$(printf %02x $((b ^ 0x55)))" | dd of="$dir/checkpoint.bin" bs=1 seek=$off conv=notrunc status=none
+  expect_err "corrupt checkpoint (byte $off)" "checkpoint.bin" "$BIN" rl "${FL[@]}" "${COMMON[@]}" --resume "$dir"
+done
+for cut in 1 100 $((size - 10)); do
+  head -c $((size - cut)) "$T/good.ckpt" >"$dir/checkpoint.bin"
+  expect_err "truncated checkpoint (-$cut bytes)" "checkpoint.bin" "$BIN" rl "${FL[@]}" "${COMMON[@]}" --resume "$dir"
+done
+: >"$dir/checkpoint.bin"
+expect_err "empty checkpoint" "checkpoint.bin" "$BIN" rl "${FL[@]}" "${COMMON[@]}" --resume "$dir"
+cp "$T/ref-cartpole/nets.bin" "$dir/checkpoint.bin"
+expect_err "a network file as checkpoint" "checkpoint.bin" "$BIN" rl "${FL[@]}" "${COMMON[@]}" --resume "$dir"
+expect_err "bad --checkpoint-every" "--checkpoint-every" "$BIN" rl --checkpoint-every -1 --out "$T/x"
+expect_err "bad --checkpoint-secs" "--checkpoint-secs" "$BIN" rl --checkpoint-secs nan --out "$T/x"
+expect_err "empty --resume" "--resume" "$BIN" rl --resume ""
+
+if [ $failures -ne 0 ]; then
+  echo "cli_rl_resume: $failures failure(s) of $checks (seed $SEED)" >&2
+  exit 1
+fi
+echo "cli_rl_resume: all $checks passed"
