@@ -6,7 +6,10 @@ usage: coagent_summary.py RUNS_DIR CSV_OUT
 Writes one CSV row per run and prints the Markdown table of docs/results.md:
 per task and method, the number of runs and mean (std) over runs of the
 average return over all training episodes (the published metric), beside the
-published mean (std), and the mean wall / CPU seconds per run."""
+published mean (std), whether the issue's target is met (mean at least the
+published mean minus one published standard deviation), and the mean wall /
+CPU seconds per run. Our std is the sample std (n - 1); the authors' script
+prints NumPy's population std (n)."""
 import csv, glob, json, math, os, re, sys
 
 PUBLISHED = {  # reference/coagent-networks.md
@@ -46,8 +49,8 @@ def main(runs, csv_out):
         w.writeheader()
         w.writerows(rows)
     os.replace(tmp, csv_out)
-    print("| task | method | runs | avg return, mean (std) | published | last-100 return | wall s / run | CPU s / run |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| task | method | runs | avg return, mean (std) | published | target met | last-100 return | wall s / run | CPU s / run |")
+    print("|---|---|---|---|---|---|---|---|---|")
     groups = {}
     for r in rows:
         groups.setdefault((r["task"], r["method"]), []).append(r)
@@ -60,7 +63,12 @@ def main(runs, csv_out):
         wall = sum(r["seconds"] for r in g) / n
         cpu = sum(r["cpu_seconds"] for r in g) / n
         fmt = "%.3f" if key[0].startswith("multiplexer") else "%.2f"
-        print(f"| {key[0]} | {key[1]} | {n} | {fmt % mean} ({fmt % sd}) | {PUBLISHED.get(key, '–')} | "
+        pub = PUBLISHED.get(key)
+        met = "–"
+        if pub:
+            pm, ps = (float(x) for x in pub.replace("(", " ").replace(")", " ").split())
+            met = "yes" if mean >= pm - ps else "no"
+        print(f"| {key[0]} | {key[1]} | {n} | {fmt % mean} ({fmt % sd}) | {pub or '–'} | {met} | "
               f"{fmt % l100} | {wall:.1f} | {cpu:.1f} |")
 
 
