@@ -198,6 +198,19 @@ static void test_adam_hand(void **st) {
   for (int k = 0; k < 10; k++) coa_learner_learn(&L, &r);
   assert_close(coa_learner_lr(&L, 0), 0.05, 0); /* annealing stops at end_t */
   coa_learner_destroy(&L);
+  /* the authors' optimiser stops the bias correction after N steps: with N = 1
+   * the first step is already lr * 0.1 g / sqrt(0.001 g^2) */
+  n.params[0] = 0.25;
+  n.params[1] = 0;
+  c.adam_correct_until = 1;
+  c.end_t = 0;
+  assert_int_equal(coa_learner_create(&L, &n, &c, &e), SYN_OK);
+  x = 2.0;
+  coa_learner_value(&L, &x, &v, true);
+  r = 3.0;
+  coa_learner_learn(&L, &r); /* g = 6 */
+  assert_close(n.params[0], 0.25 + 0.1 * 0.6 / (sqrt(0.036) + 1e-8), 1e-14);
+  coa_learner_destroy(&L);
   coa_net_destroy(&n);
 }
 

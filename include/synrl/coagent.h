@@ -86,6 +86,9 @@ typedef struct coa_config {
   long end_t;               /* linear annealing start -> end over end_t updates (0: constant) */
   int map_steps;            /* MAP propagation: N (0 is Global REINFORCE) */
   double adam_b1, adam_b2, adam_eps;
+  /* > 0: Adam's bias correction only for the first adam_correct_until steps
+   * of a layer (the authors' optimiser stops correcting at 1000); 0: always */
+  long adam_correct_until;
   /* Softmax output with N-1 free logits: the last action's logit is held at
    * 0 (its weights are zeroed when the learner is created and never change).
    * The weight_max code's parameterisation; for two actions it is one

@@ -18,7 +18,7 @@
 typedef struct rl_opts {
   const char *preset, *env, *method, *out, *hidden, *lr, *lr_end, *var, *critic, *critic_hidden,
       *critic_lr, *critic_lr_end, *critic_method, *critic_var, *fixed_last_logit, *resume;
-  long episodes, end_t, log_every, ckpt_every;
+  long episodes, end_t, log_every, ckpt_every, adam_correct_until;
   int batch, map_steps, max_steps;
   double lambda, critic_lambda, temp, hidden_temp, gamma, reward_clip, init_bias, action_scale,
       action_shift, ckpt_secs;
@@ -373,6 +373,8 @@ int cli_rl(int argc, char **argv) {
       {"critic-lambda", OPT_DOUBLE, &o.critic_lambda, 0, 1, NULL, "critic TD(lambda)"},
       {"fixed-last-logit", OPT_CHOICE, &o.fixed_last_logit, 0, 0, "on|off",
        "softmax output: hold the last action's logit at 0 (N-1 free logits)"},
+      {"adam-correct-until", OPT_LONG, &o.adam_correct_until, 0, 1e12, NULL,
+       "Adam's bias correction only for the first N steps of a layer (0: always)"},
       {"init-bias", OPT_DOUBLE, &o.init_bias, 0, 1e6, NULL, "biases ~ U(+-V) at the start (0: zero)"},
       {"action-scale", OPT_DOUBLE, &o.action_scale, -1e6, 1e6, NULL,
        "continuous actions: the environment gets clip(scale*a + shift) (0: a, unclipped)"},
@@ -486,6 +488,7 @@ int cli_rl(int argc, char **argv) {
   ac.critic.rule = strcmp(o.critic_method, "mapprop") == 0 ? COA_RULE_MAPPROP : COA_RULE_BACKPROP;
   ac.critic.map_steps = o.map_steps;
   ac.actor.fix_last_logit = strcmp(o.fixed_last_logit, "on") == 0;
+  ac.actor.adam_correct_until = ac.critic.adam_correct_until = o.adam_correct_until;
   ac.init_bias = o.init_bias;
   ac.action_scale = o.action_scale;
   ac.action_shift = o.action_shift;

@@ -528,7 +528,9 @@ void coa_learner_learn(coa_learner *L, const double *rew) {
     const double lr = coa_learner_lr(L, l);
     const long t = ++L->adam_t[l];
     const double b1 = c->adam_b1, b2 = c->adam_b2;
-    const double c1 = 1.0 / (1.0 - pow(b1, (double)t)), c2 = 1.0 / (1.0 - pow(b2, (double)t));
+    const bool correct = c->adam_correct_until <= 0 || t < c->adam_correct_until;
+    const double c1 = correct ? 1.0 / (1.0 - pow(b1, (double)t)) : 1.0;
+    const double c2 = correct ? 1.0 / (1.0 - pow(b2, (double)t)) : 1.0;
     double *p = n->params + off, *m = L->adam_m + off, *v = L->adam_v + off;
     for (size_t k = 0; k < cnt; k++) {
       const double gk = g[k] *= ib;
