@@ -141,7 +141,8 @@ syn_status cls_train(nn_net *net, const data_set *train, const data_set *valid,
   memset(r, 0, sizeof *r);
   r->test_acc = r->test_acc_last = r->best_valid_acc = r->last_valid_acc = NAN;
   syn_status s;
-  if (!(c->lr > 0) || c->batch < 1 || c->max_epochs < 1 || c->patience < 0 || !(c->min_delta >= 0))
+  if (!(c->lr > 0) || c->batch < 1 || c->max_epochs < 1 || c->patience < 0 ||
+      !(c->min_delta >= 0) || c->warmup_steps < 0)
     return syn_err_set(e, SYN_ERR_ARG, "training settings out of range");
   if (!train || train->n == 0) return syn_err_set(e, SYN_ERR_ARG, "empty training set");
   if ((s = check_set(net, train, "training", e)) || (s = check_set(net, valid, "validation", e)) ||
@@ -169,7 +170,7 @@ syn_status cls_train(nn_net *net, const data_set *train, const data_set *valid,
   for (size_t i = 0; i < train->n; i++) perm[i] = (uint32_t)i;
   const double t0 = core_now(), c0 = core_cpu_seconds();
   double best_acc = -1;
-  long wait = 0;
+  long wait = 0, step = 0;
   for (long ep = 1; ep <= c->max_epochs; ep++) {
     double lr = c->lr;
     if (c->halve_every > 0) lr = ldexp(c->lr, -(int)((ep - 1) / c->halve_every));
@@ -183,9 +184,12 @@ syn_status cls_train(nn_net *net, const data_set *train, const data_set *valid,
         lb[j] = train->labels[perm[b0 + j]];
       }
       agrel_step_info info;
+      double lr_t = lr; /* linear warm-up: step t (from 1) of W takes lr t / W */
+      if (step < c->warmup_steps) lr_t = lr * (double)(step + 1) / (double)c->warmup_steps;
+      step++;
       s = c->rule == CLS_RULE_AGREL
-              ? agrel_step(net, &ws, &c->agrel, xb, lb, m, (float)lr, &draws, &info, e)
-              : netbp_step(net, &ws, xb, lb, m, (float)lr, &draws, &info, e);
+              ? agrel_step(net, &ws, &c->agrel, xb, lb, m, (float)lr_t, &draws, &info, e)
+              : netbp_step(net, &ws, xb, lb, m, (float)lr_t, &draws, &info, e);
       if (s) goto done;
       loss_sum += info.loss * (double)m;
       correct += info.n_correct;
