@@ -5,8 +5,9 @@ the first 10 steps the step raised the loss on its own batch, lr × the output
 layer's curvature over the first 10 steps (max) and over the last 10 probed,
 and the last loss; (2) the short classify runs of the remedies
 (runs/agrel/{fashion,loccon}-*): test accuracy or the epoch in which the run
-diverged. Writes docs/data/agrel-diverge-probe.csv and
-docs/data/agrel-diverge-runs.csv unless --no-csv.
+diverged. Writes docs/data/agrel-diverge-probe.csv,
+docs/data/agrel-diverge-runs.csv and a copy of every probe's per-step CSV in
+docs/data/agrel-probe/ unless --no-csv.
 
 usage: python3 scripts/summarize_agrel_diverge.py [--no-csv]
 """
@@ -84,6 +85,10 @@ def main():
         os.makedirs("docs/data", exist_ok=True)
         atomic_csv("docs/data/agrel-diverge-probe.csv", ph, pr)
         atomic_csv("docs/data/agrel-diverge-runs.csv", rh, rr)
+        os.makedirs("docs/data/agrel-probe", exist_ok=True)
+        for p in sorted(glob.glob(os.path.join(ROOT, "probe", "*.csv"))):
+            rows = list(csv.reader(open(p)))
+            atomic_csv(os.path.join("docs/data/agrel-probe", os.path.basename(p)), rows[0], rows[1:])
 
 
 if __name__ == "__main__":
