@@ -5,7 +5,9 @@ the best validation epoch and at the last epoch, the epoch of the best
 validation accuracy, the epochs run, how many runs early stopping ended, and
 CPU seconds per run.
 
-usage: python3 scripts/summarize_agrel.py runs/agrel/TAG
+usage: python3 scripts/summarize_agrel.py runs/agrel/TAG [--csv FILE]
+  --csv FILE  also write one row per finished run (data, net, rule, seed, lr,
+              warm-up, clip, accuracies, epochs, CPU seconds) to FILE
 """
 import json, os, statistics, sys
 
@@ -18,8 +20,32 @@ def ms(v, scale=1.0, fmt="{:.2f}"):
     return (fmt + " ± " + fmt).format(m, s)
 
 
+CSV_FIELDS = ["data", "net", "rule", "seed", "lr", "batch", "bn_momentum", "warmup_steps",
+              "clip_norm", "max_epochs", "patience", "epochs", "best_epoch", "stopped_early",
+              "best_valid_acc", "test_acc", "test_acc_last", "cpu_seconds"]
+
+
+def write_csv(path, runs):
+    rows = ["run," + ",".join(CSV_FIELDS)]
+    for name, r in runs:
+        rows.append(name + "," + ",".join(str(r.get(f, "")).lower() if isinstance(r.get(f), bool)
+                                          else str(r.get(f, 0 if f in ("warmup_steps", "clip_norm") else ""))
+                                          for f in CSV_FIELDS))
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("\n".join(rows) + "\n")
+    os.replace(tmp, path)
+
+
 def main():
-    root = sys.argv[1] if len(sys.argv) > 1 else "runs/agrel/full"
+    args = sys.argv[1:]
+    csv = None
+    if "--csv" in args:
+        i = args.index("--csv")
+        csv = args[i + 1]
+        del args[i:i + 2]
+    root = args[0] if args else "runs/agrel/full"
+    named = []
     groups, unfinished = {}, []
     for d in sorted(os.listdir(root)):
         p = os.path.join(root, d, "summary.json")
@@ -27,6 +53,7 @@ def main():
             unfinished.append(d)
             continue
         s = json.load(open(p))
+        named.append((d, s))
         groups.setdefault((s["data"], s["net"], s["rule"]), []).append(s)
     print(f"runs: {root}\n")
     print("| data | net | rule | seeds | test acc % (best-valid weights) | test acc % (last epoch) "
@@ -53,6 +80,8 @@ def main():
         ra = statistics.mean(r["best_epoch"] for r in a) / statistics.mean(r["best_epoch"] for r in b)
         print(f"{data} {net}: agrel − backprop = {100 * da:+.2f} points; "
               f"best-valid epoch ratio agrel/backprop = {ra:.2f}")
+    if csv:
+        write_csv(csv, named)
     if unfinished:
         print("\nunfinished or failed (no summary.json): " + ", ".join(unfinished))
 

@@ -68,6 +68,8 @@ static void config(cls_config *c, cls_rule rule) {
   c->lr = rule == CLS_RULE_AGREL ? 0.2 : 0.05;
   c->bn_momentum = 0.8;
   c->agrel.epsilon = 0.2;
+  c->agrel.clip_norm = 5;  /* stateless: must not disturb a resume */
+  c->warmup_steps = 10;    /* spans the first epochs' checkpoints: the lr follows from the position */
   c->ckpt_config = "net=test\nseed=11\n";
   c->restore_best = rule == CLS_RULE_AGREL; /* backprop: the last epoch's weights are compared */
 }

@@ -22,6 +22,8 @@ extern "C" {
 typedef struct agrel_config {
   double epsilon;     /* probability of a Boltzmann draw instead of argmax (0.02) */
   double temperature; /* of the Boltzmann draw (1) */
+  double clip_norm;   /* opt-in: scale the step's gradient to at most this L2 norm (0: off, the
+                         reference) */
 } agrel_config;
 
 void agrel_config_default(agrel_config *c);
@@ -30,6 +32,7 @@ void agrel_config_default(agrel_config *c);
 typedef struct agrel_step_info {
   double loss;      /* agrel: mean ½δ²; backprop: mean cross-entropy */
   size_t n_correct; /* agrel: rewarded choices; backprop: argmax right */
+  double grad_norm; /* L2 norm of the step's gradient (before any clipping) */
 } agrel_step_info;
 
 /* Max-Boltzmann: with probability epsilon a draw from softmax(q / T), else
@@ -54,6 +57,9 @@ double netbp_output_grad(const float *z, size_t n, int k, const int32_t *labels,
 syn_status netbp_step(nn_net *net, nn_net_ws *ws, const float *x, const int32_t *labels, size_t n,
                       float lr, rng_t *rng, agrel_step_info *info, syn_err *e);
 
+/* L2 norm of grad[0..n); if max_norm > 0 and the norm exceeds it, grad is
+ * scaled to norm max_norm. Returns the norm before scaling. */
+double netbp_grad_clip(float *grad, size_t n, double max_norm);
 /* params -= lr grad and fb -= lr grad: the shared SGD update. */
 void netbp_apply(nn_net *net, const float *grad, float lr);
 

@@ -35,6 +35,8 @@ typedef struct cls_config {
   cls_rule rule;
   double lr;          /* 0.1 */
   long halve_every;   /* lr halves every this many epochs (100; 0: never) */
+  long warmup_steps;  /* opt-in: lr rises linearly over the first this many steps (0: off, the
+                         reference) */
   size_t batch;       /* 128 (32 for loccon) */
   long max_epochs;    /* 500 */
   long patience;      /* early stopping: epochs without improvement (45; 0: off) */

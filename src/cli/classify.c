@@ -15,8 +15,8 @@
 typedef struct cls_opts {
   const char *net, *data, *rule, *preset, *data_dir, *out, *fb_init, *arch;
   uint64_t seed, split_seed;
-  long epochs, patience, halve_every, batch, n_valid, n_test;
-  double lr, min_delta, epsilon, temperature, init_sd, bn_momentum;
+  long epochs, patience, halve_every, batch, n_valid, n_test, warmup;
+  double lr, min_delta, epsilon, temperature, init_sd, bn_momentum, clip_norm;
   bool quiet, keep_last;
   const char *resume;   /* checkpoints: continue the run in this directory */
   long ckpt_every;      /* minibatches between checkpoints (0: not by count) */
@@ -166,11 +166,12 @@ static syn_status write_summary(const char *dir, const cls_opts *o, const nn_net
   json_num(f, "lr", c->lr);
   fprintf(f, "  \"halve_every\": %ld,\n  \"batch\": %zu,\n  \"max_epochs\": %ld,\n",
           c->halve_every, c->batch, c->max_epochs);
-  fprintf(f, "  \"patience\": %ld,\n", c->patience);
+  fprintf(f, "  \"patience\": %ld,\n  \"warmup_steps\": %ld,\n", c->patience, c->warmup_steps);
   json_num(f, "min_delta", c->min_delta);
   if (c->rule == CLS_RULE_AGREL) {
     json_num(f, "epsilon", c->agrel.epsilon);
     json_num(f, "temperature", c->agrel.temperature);
+    json_num(f, "clip_norm", c->agrel.clip_norm);
   }
   json_num(f, "init_sd", c->init_sd);
   json_num(f, "bn_momentum", c->bn_momentum);
@@ -238,6 +239,10 @@ int cli_classify(int argc, char **argv) {
       {"lr", OPT_DOUBLE, &o.lr, 1e-12, 100, NULL, "learning rate"},
       {"halve-every", OPT_LONG, &o.halve_every, 0, 100000, NULL,
        "halve the learning rate every this many epochs (0: never)"},
+      {"warmup", OPT_LONG, &o.warmup, 0, 100000000, NULL,
+       "lr rises linearly over the first this many steps (0: off, the reference)"},
+      {"clip-norm", OPT_DOUBLE, &o.clip_norm, 0, 1e9, NULL,
+       "agrel: clip each step's gradient to this L2 norm (0: off, the reference)"},
       {"batch", OPT_LONG, &o.batch, 0, 1000000, NULL, "batch size (0: the preset's: 128, loccon 32)"},
       {"epsilon", OPT_DOUBLE, &o.epsilon, 0, 1, NULL, "agrel: Boltzmann draw probability"},
       {"temperature", OPT_DOUBLE, &o.temperature, 1e-6, 1e6, NULL, "agrel: Boltzmann temperature"},
@@ -287,6 +292,8 @@ int cli_classify(int argc, char **argv) {
   c.min_delta = o.min_delta;
   c.lr = o.lr;
   c.halve_every = o.halve_every;
+  c.warmup_steps = o.warmup;
+  c.agrel.clip_norm = o.clip_norm;
   if (o.batch > 0) c.batch = (size_t)o.batch;
   c.agrel.epsilon = o.epsilon;
   c.agrel.temperature = o.temperature;

@@ -376,7 +376,8 @@ syn_status cls_train(nn_net *net, const data_set *train, const data_set *valid,
   memset(r, 0, sizeof *r);
   r->test_acc = r->test_acc_last = r->best_valid_acc = r->last_valid_acc = NAN;
   syn_status s;
-  if (!(c->lr > 0) || c->batch < 1 || c->max_epochs < 1 || c->patience < 0 || !(c->min_delta >= 0))
+  if (!(c->lr > 0) || c->batch < 1 || c->max_epochs < 1 || c->patience < 0 ||
+      !(c->min_delta >= 0) || c->warmup_steps < 0)
     return syn_err_set(e, SYN_ERR_ARG, "training settings out of range");
   if (c->ckpt_every < 0 || !(c->ckpt_every_s >= 0))
     return syn_err_set(e, SYN_ERR_ARG, "checkpoint interval must be >= 0");
@@ -464,9 +465,13 @@ syn_status cls_train(nn_net *net, const data_set *train, const data_set *valid,
         lb[j] = train->labels[perm[ls.b0 + j]];
       }
       agrel_step_info info;
+      /* linear warm-up: minibatch gb (from 0) of the first W takes lr (gb + 1) / W;
+       * gb comes from the epoch and position, so a resumed run keeps it */
+      double lr_t = lr;
+      if (gb < c->warmup_steps) lr_t = lr * (double)(gb + 1) / (double)c->warmup_steps;
       s = c->rule == CLS_RULE_AGREL
-              ? agrel_step(net, &ws, &c->agrel, xb, lb, m, (float)lr, &ls.draws, &info, e)
-              : netbp_step(net, &ws, xb, lb, m, (float)lr, &ls.draws, &info, e);
+              ? agrel_step(net, &ws, &c->agrel, xb, lb, m, (float)lr_t, &ls.draws, &info, e)
+              : netbp_step(net, &ws, xb, lb, m, (float)lr_t, &ls.draws, &info, e);
       if (s) goto done;
       ls.loss_sum += info.loss * (double)m;
       ls.correct += info.n_correct;

@@ -7,6 +7,7 @@
 void agrel_config_default(agrel_config *c) {
   c->epsilon = 0.02;
   c->temperature = 1.0;
+  c->clip_norm = 0.0;
 }
 
 int agrel_select(const float *q, int k, double epsilon, double temperature, rng_t *rng) {
@@ -61,6 +62,7 @@ syn_status agrel_step(nn_net *net, nn_net_ws *ws, const agrel_config *c, const f
   free(chosen);
   if (!isfinite(info->loss)) return syn_err_set(e, SYN_ERR_ARG, "agrel: loss is not finite (diverged)");
   nn_net_backward(net, ws, n, ws->g0, net->fb);
+  info->grad_norm = netbp_grad_clip(ws->grad, net->n_params, c->clip_norm);
   netbp_apply(net, ws->grad, lr);
   return SYN_OK;
 }

@@ -28,6 +28,17 @@ double netbp_output_grad(const float *z, size_t n, int k, const int32_t *labels,
   return loss / (double)n;
 }
 
+double netbp_grad_clip(float *grad, size_t n, double max_norm) {
+  double ss = 0;
+  for (size_t i = 0; i < n; i++) ss += (double)grad[i] * grad[i];
+  const double norm = sqrt(ss);
+  if (max_norm > 0 && norm > max_norm) {
+    const float f = (float)(max_norm / norm);
+    for (size_t i = 0; i < n; i++) grad[i] *= f;
+  }
+  return norm;
+}
+
 void netbp_apply(nn_net *net, const float *grad, float lr) {
   for (size_t i = 0; i < net->n_params; i++) {
     float d = lr * grad[i];
@@ -47,6 +58,7 @@ syn_status netbp_step(nn_net *net, nn_net_ws *ws, const float *x, const int32_t 
   if (!isfinite(info->loss))
     return syn_err_set(e, SYN_ERR_ARG, "backprop: loss is not finite (diverged)");
   nn_net_backward(net, ws, n, ws->g0, net->params);
+  info->grad_norm = netbp_grad_clip(ws->grad, net->n_params, 0);
   netbp_apply(net, ws->grad, lr);
   return SYN_OK;
 }
