@@ -157,18 +157,11 @@ expect_err "checkpoint path is a directory" "checkpoint.bin" \
 # A directory that becomes unwritable while the run goes on: the next
 # checkpoint fails with a one-line error and the last one stays. Root writes
 # anyway, so as root the run goes as user nobody (setpriv).
-RUNAS=()
-if [ "$(id -u)" = 0 ]; then
-  command -v setpriv >/dev/null && RUNAS=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-  [ ${#RUNAS[@]} -gt 0 ] && ! "${RUNAS[@]}" "$BIN" --version >/dev/null 2>&1 && RUNAS=()
-fi
-if [ "$(id -u)" != 0 ] || [ ${#RUNAS[@]} -gt 0 ]; then
-  dir="$T/ro"
-  mkdir -p "$dir"
-  if [ "$(id -u)" = 0 ]; then
-    chmod 755 "$T" "$M"
+dir="$T/ro"
+if ro_dir_setup "$BIN" "$dir"; then
+  if [ "$(id -u)" = 0 ]; then # nobody reads the data too
+    chmod 755 "$M"
     chmod 644 "$M"/*
-    chown 65534:65534 "$dir"
   fi
   checks=$((checks + 1))
   "${RUNAS[@]}" "$BIN" classify "${FL[@]}" "${COMMON[@]}" --quiet --checkpoint-every 3 --out "$dir" \

@@ -201,18 +201,8 @@ ls "$dir" | grep -q '\.tmp' && fail "checkpoint path is a directory: temporary f
 
 # A directory that becomes unwritable while the run goes on (as root: run as
 # user nobody, since root writes anyway).
-RUNAS=()
-if [ "$(id -u)" = 0 ]; then
-  command -v setpriv >/dev/null && RUNAS=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-  [ ${#RUNAS[@]} -gt 0 ] && ! "${RUNAS[@]}" "$BIN" --version >/dev/null 2>&1 && RUNAS=()
-fi
-if [ "$(id -u)" != 0 ] || [ ${#RUNAS[@]} -gt 0 ]; then
-  dir="$T/ro"
-  mkdir -p "$dir"
-  if [ "$(id -u)" = 0 ]; then
-    chmod 755 "$T"
-    chown 65534:65534 "$dir"
-  fi
+dir="$T/ro"
+if ro_dir_setup "$BIN" "$dir"; then
   "${RUNAS[@]}" "$BIN" rl "${FL[@]}" "${COMMON[@]}" --quiet --checkpoint-every 10 --out "$dir" \
     >/dev/null 2>"$T/stderr" &
   pid=$!

@@ -66,3 +66,22 @@ wait_for() {
   done
   return 1
 }
+
+# ro_dir_setup BIN DIR: prepares the "directory made unwritable mid-run" check.
+# As root the run must go as user nobody (root writes into read-only
+# directories anyway): RUNAS becomes the setpriv prefix and DIR is given to
+# nobody. Returns 1 (check skipped) as root without setpriv, or when nobody
+# cannot reach BIN (a private home); otherwise RUNAS is empty.
+ro_dir_setup() {
+  RUNAS=()
+  mkdir -p "$2"
+  [ "$(id -u)" = 0 ] || return 0
+  command -v setpriv >/dev/null || return 1
+  RUNAS=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+  if ! "${RUNAS[@]}" "$1" --version >/dev/null 2>&1; then
+    RUNAS=()
+    return 1
+  fi
+  chmod 755 "$T"
+  chown 65534:65534 "$2"
+}
