@@ -163,29 +163,7 @@ if ro_dir_setup "$BIN" "$dir"; then
     chmod 755 "$M"
     chmod 644 "$M"/*
   fi
-  checks=$((checks + 1))
-  "${RUNAS[@]}" "$BIN" classify "${FL[@]}" "${COMMON[@]}" --quiet --checkpoint-every 3 --out "$dir" \
-    >/dev/null 2>"$T/stderr-ro" &
-  pid=$!
-  if wait_for "$dir/checkpoint.bin" $pid; then
-    chmod 555 "$dir"
-    cp "$dir/checkpoint.bin" "$T/ro.before"
-    wait $pid
-    rc=$?
-    if [ $rc -ne 1 ] || [ "$(wc -l <"$T/stderr-ro")" -ne 1 ] || ! grep -q 'Permission denied' "$T/stderr-ro"; then
-      fail "directory made unwritable: exit $rc: $(cat "$T/stderr-ro")"
-    else
-      echo "ok: directory made unwritable: $(cat "$T/stderr-ro")"
-    fi
-    cmp -s "$dir/checkpoint.bin" "$T/ro.before" || fail "directory made unwritable: the last checkpoint changed"
-    chmod 755 "$dir"
-    "${RUNAS[@]}" "$BIN" classify "${FL[@]}" "${COMMON[@]}" --quiet --resume "$dir" >/dev/null 2>"$T/err" ||
-      fail "directory made unwritable: the last checkpoint does not resume: $(cat "$T/err")"
-    same_run "$T/ref-agrel-conv" "$dir" "resume after an unwritable directory"
-  else
-    fail "directory made unwritable: no checkpoint appeared: $(cat "$T/stderr-ro")"
-    wait $pid
-  fi
+  ro_dir_check 'Permission denied' "$T/ref-agrel-conv" "$dir" 3 "$BIN" classify "${FL[@]}" "${COMMON[@]}"
 else
   echo "skip: unwritable directory (root, and user nobody cannot run $BIN)"
 fi

@@ -197,28 +197,7 @@ ls "$dir" | grep -q '\.tmp' && fail "checkpoint path is a directory: temporary f
 # anyway, so as root the run goes as user nobody (setpriv).
 dir="$T/ro"
 if ro_dir_setup "$BIN" "$dir"; then
-  "${RUNAS[@]}" "$BIN" train "${FL[@]}" "${COMMON[@]}" --quiet --checkpoint-every 50 --out "$dir" \
-    >/dev/null 2>"$T/stderr" &
-  pid=$!
-  if wait_for "$dir/checkpoint.bin" $pid; then
-    chmod 555 "$dir"
-    cp "$dir/checkpoint.bin" "$T/ro.before"
-    wait $pid
-    rc=$?
-    if [ $rc -ne 1 ] || [ "$(wc -l <"$T/stderr")" -ne 1 ] || ! grep -q 'checkpoint.bin.*Permission denied' "$T/stderr"; then
-      fail "directory made unwritable: exit $rc: $(cat "$T/stderr")"
-    else
-      echo "ok: directory made unwritable: $(cat "$T/stderr")"
-    fi
-    cmp -s "$dir/checkpoint.bin" "$T/ro.before" || fail "directory made unwritable: the last checkpoint changed"
-    chmod 755 "$dir"
-    "${RUNAS[@]}" "$BIN" train "${FL[@]}" "${COMMON[@]}" --quiet --resume "$dir" >/dev/null 2>"$T/err" ||
-      fail "directory made unwritable: the last checkpoint does not resume: $(cat "$T/err")"
-    same_run "$T/ref-synrl-2d" "$dir" "resume after an unwritable directory"
-  else
-    fail "directory made unwritable: no checkpoint appeared: $(cat "$T/stderr")"
-    wait $pid
-  fi
+  ro_dir_check 'checkpoint.bin.*Permission denied' "$T/ref-synrl-2d" "$dir" 50 "$BIN" train "${FL[@]}" "${COMMON[@]}"
 else
   echo "skip: unwritable directory (root, and user nobody cannot run $BIN)"
 fi

@@ -203,29 +203,7 @@ ls "$dir" | grep -q '\.tmp' && fail "checkpoint path is a directory: temporary f
 # user nobody, since root writes anyway).
 dir="$T/ro"
 if ro_dir_setup "$BIN" "$dir"; then
-  "${RUNAS[@]}" "$BIN" rl "${FL[@]}" "${COMMON[@]}" --quiet --checkpoint-every 10 --out "$dir" \
-    >/dev/null 2>"$T/stderr" &
-  pid=$!
-  checks=$((checks + 1))
-  if wait_for "$dir/checkpoint.bin" $pid; then
-    chmod 555 "$dir"
-    cp "$dir/checkpoint.bin" "$T/ro.before"
-    wait $pid
-    rc=$?
-    if [ $rc -ne 1 ] || [ "$(wc -l <"$T/stderr")" -ne 1 ] || ! grep -q 'checkpoint.bin.*Permission denied' "$T/stderr"; then
-      fail "directory made unwritable: exit $rc: $(cat "$T/stderr")"
-    else
-      echo "ok: directory made unwritable: $(cat "$T/stderr")"
-    fi
-    cmp -s "$dir/checkpoint.bin" "$T/ro.before" || fail "directory made unwritable: the last checkpoint changed"
-    chmod 755 "$dir"
-    "${RUNAS[@]}" "$BIN" rl "${FL[@]}" "${COMMON[@]}" --quiet --resume "$dir" >/dev/null 2>"$T/err" ||
-      fail "directory made unwritable: the last checkpoint does not resume: $(cat "$T/err")"
-    same_run "$T/ref-cartpole" "$dir" "resume after an unwritable directory"
-  else
-    fail "directory made unwritable: no checkpoint appeared: $(cat "$T/stderr")"
-    wait $pid
-  fi
+  ro_dir_check 'checkpoint.bin.*Permission denied' "$T/ref-cartpole" "$dir" 10 "$BIN" rl "${FL[@]}" "${COMMON[@]}"
 else
   echo "skip: unwritable directory (root, and user nobody cannot run $BIN)"
 fi

@@ -85,3 +85,35 @@ ro_dir_setup() {
   chmod 755 "$T"
   chown 65534:65534 "$2"
 }
+
+# ro_dir_check NEEDLE REF DIR EVERY CMD...: after ro_dir_setup, runs
+# CMD --quiet --checkpoint-every EVERY --out DIR (as RUNAS), makes DIR
+# read-only once the first checkpoint is there, and expects a clean one-line
+# error containing NEEDLE, the last checkpoint unchanged, and a resume from it
+# that ends as the reference run REF (same_run, defined by the caller).
+ro_dir_check() {
+  local needle=$1 ref=$2 dir=$3 every=$4 pid rc
+  shift 4
+  checks=$((checks + 1))
+  "${RUNAS[@]}" "$@" --quiet --checkpoint-every "$every" --out "$dir" >/dev/null 2>"$T/stderr-ro" &
+  pid=$!
+  if ! wait_for "$dir/checkpoint.bin" $pid; then
+    fail "directory made unwritable: no checkpoint appeared: $(cat "$T/stderr-ro")"
+    wait $pid
+    return
+  fi
+  chmod 555 "$dir"
+  cp "$dir/checkpoint.bin" "$T/ro.before"
+  wait $pid
+  rc=$?
+  if [ $rc -ne 1 ] || [ "$(wc -l <"$T/stderr-ro")" -ne 1 ] || ! grep -q -- "$needle" "$T/stderr-ro"; then
+    fail "directory made unwritable: exit $rc: $(cat "$T/stderr-ro")"
+  else
+    echo "ok: directory made unwritable: $(cat "$T/stderr-ro")"
+  fi
+  cmp -s "$dir/checkpoint.bin" "$T/ro.before" || fail "directory made unwritable: the last checkpoint changed"
+  chmod 755 "$dir"
+  "${RUNAS[@]}" "$@" --quiet --resume "$dir" >/dev/null 2>"$T/err" ||
+    fail "directory made unwritable: the last checkpoint does not resume: $(cat "$T/err")"
+  same_run "$ref" "$dir" "resume after an unwritable directory"
+}
