@@ -96,29 +96,7 @@ for sig in INT TERM; do
   checks=$((checks + 1))
   "$BIN" classify "${FL[@]}" "${COMMON[@]}" --checkpoint-every 3 --out "$dir" >/dev/null 2>"$T/err-$sig" &
   pid=$!
-  if ! wait_for "$dir/checkpoint.bin" $pid; then
-    fail "SIG$sig: no checkpoint appeared"
-    kill -9 $pid 2>/dev/null
-    wait $pid 2>/dev/null
-    continue
-  fi
-  kill -$sig $pid
-  wait $pid
-  rc=$?
-  [ $rc -eq 3 ] || fail "SIG$sig: exit status $rc, expected 3: $(cat "$T/err-$sig")"
-  hint=$(grep 'resume with: synrl classify' "$T/err-$sig")
-  [ -n "$hint" ] || { fail "SIG$sig: no resume command printed: $(cat "$T/err-$sig")"; continue; }
-  [ -f "$dir/checkpoint.bin" ] || fail "SIG$sig: no checkpoint left"
-  for f in summary.json net.bin; do
-    [ -f "$dir/$f" ] && fail "SIG$sig: an interrupted run left $f"
-  done
-  cmd=${hint#*resume with: synrl }
-  if ! eval "\"$BIN\" $cmd" >/dev/null 2>"$T/err"; then
-    fail "SIG$sig: the printed resume command failed: $cmd: $(cat "$T/err")"
-    continue
-  fi
-  echo "ok: SIG$sig: exit 3, $(grep -o 'interrupted at epoch [0-9]* of [0-9]* with [0-9]* of its [0-9]* minibatches done' "$T/err-$sig"), resumed by the printed command"
-  same_run "$T/ref-$name" "$dir" "$name (SIG$sig)"
+  signal_check "$sig" classify "$name" "$dir" "summary.json net.bin" 'interrupted at epoch [0-9]* of [0-9]* with [0-9]* of its [0-9]* minibatches done' $pid
 done
 
 # ---------------- checkpoints that cannot be written ----------------

@@ -119,30 +119,7 @@ for sig in INT TERM; do
   dir="$T/sig$sig dir" # a space: the printed command must quote it
   "$BIN" train "${FL[@]}" "${COMMON[@]}" --checkpoint-every 50 --out "$dir" >/dev/null 2>"$T/err-$sig" &
   pid=$!
-  if ! wait_for "$dir/checkpoint.bin" $pid; then
-    fail "SIG$sig: no checkpoint appeared"
-    kill -9 $pid 2>/dev/null
-    wait $pid 2>/dev/null
-    continue
-  fi
-  kill -$sig $pid
-  wait $pid
-  rc=$?
-  [ $rc -eq 3 ] || fail "SIG$sig: exit status $rc, expected 3: $(cat "$T/err-$sig")"
-  hint=$(grep 'resume with: synrl train' "$T/err-$sig")
-  [ -n "$hint" ] || { fail "SIG$sig: no resume command printed: $(cat "$T/err-$sig")"; continue; }
-  [ -f "$dir/checkpoint.bin" ] || fail "SIG$sig: no checkpoint left"
-  for f in metrics.csv summary.json net.bin; do
-    [ -f "$dir/$f" ] && fail "SIG$sig: an interrupted run left $f"
-  done
-  # run exactly the printed command
-  cmd=${hint#*resume with: synrl }
-  if ! eval "\"$BIN\" $cmd" >/dev/null 2>"$T/err"; then
-    fail "SIG$sig: the printed resume command failed: $cmd: $(cat "$T/err")"
-    continue
-  fi
-  echo "ok: SIG$sig: exit 3, $(grep -o 'interrupted at iteration [0-9]*' "$T/err-$sig"), resumed by the printed command"
-  same_run "$T/ref-$name" "$dir" "$name (SIG$sig)"
+  signal_check "$sig" train "$name" "$dir" "metrics.csv summary.json net.bin" 'interrupted at iteration [0-9]*' $pid
 done
 
 # ---------------- checkpoints that cannot be written ----------------

@@ -114,29 +114,7 @@ for sig in INT TERM; do
     2>"$T/err-$sig" &
   pid=$!
   checks=$((checks + 1))
-  if ! wait_for "$dir/checkpoint.bin" $pid; then
-    fail "SIG$sig: no checkpoint appeared"
-    kill -9 $pid 2>/dev/null
-    wait $pid 2>/dev/null
-    continue
-  fi
-  kill -$sig $pid
-  wait $pid
-  rc=$?
-  [ $rc -eq 3 ] || fail "SIG$sig: exit status $rc, expected 3: $(cat "$T/err-$sig")"
-  hint=$(grep 'resume with: synrl rl' "$T/err-$sig")
-  [ -n "$hint" ] || { fail "SIG$sig: no resume command printed: $(cat "$T/err-$sig")"; continue; }
-  [ -f "$dir/checkpoint.bin" ] || fail "SIG$sig: no checkpoint left"
-  for f in returns.csv summary.json nets.bin; do
-    [ -f "$dir/$f" ] && fail "SIG$sig: an interrupted run left $f"
-  done
-  cmd=${hint#*resume with: synrl }
-  if ! eval "\"$BIN\" $cmd" >/dev/null 2>"$T/err"; then
-    fail "SIG$sig: the printed resume command failed: $cmd: $(cat "$T/err")"
-    continue
-  fi
-  echo "ok: SIG$sig: exit 3, $(grep -o 'interrupted at episode [0-9]*' "$T/err-$sig"), resumed by the printed command"
-  same_run "$T/ref-$name" "$dir" "$name (SIG$sig)"
+  signal_check "$sig" rl "$name" "$dir" "returns.csv summary.json nets.bin" 'interrupted at episode [0-9]*' $pid
 done
 
 # LunarLander with batch > 1 cannot be checkpointed (its rows are never all

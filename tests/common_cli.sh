@@ -117,3 +117,37 @@ ro_dir_check() {
     fail "directory made unwritable: the last checkpoint does not resume: $(cat "$T/err")"
   same_run "$ref" "$dir" "resume after an unwritable directory"
 }
+
+# signal_check SIG SUB NAME DIR OUTPUTS PATTERN PID: PID is a `synrl SUB ...
+# --out DIR` run in the background with stderr in $T/err-SIG. Once it has
+# written a checkpoint, SIG must make it exit 3 with a resume command, leave
+# none of OUTPUTS (a space-separated list), and the printed command must end
+# the run as the reference run $T/ref-NAME (same_run, defined by the caller).
+# PATTERN (grep -o) picks where it stopped from the message, for the log.
+signal_check() {
+  local sig=$1 sub=$2 name=$3 dir=$4 outputs=$5 pattern=$6 pid=$7 rc hint cmd f
+  if ! wait_for "$dir/checkpoint.bin" "$pid"; then
+    fail "SIG$sig: no checkpoint appeared"
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    return
+  fi
+  kill -"$sig" "$pid"
+  wait "$pid"
+  rc=$?
+  [ $rc -eq 3 ] || fail "SIG$sig: exit status $rc, expected 3: $(cat "$T/err-$sig")"
+  hint=$(grep "resume with: synrl $sub" "$T/err-$sig")
+  [ -n "$hint" ] || { fail "SIG$sig: no resume command printed: $(cat "$T/err-$sig")"; return; }
+  [ -f "$dir/checkpoint.bin" ] || fail "SIG$sig: no checkpoint left"
+  for f in $outputs; do
+    [ -f "$dir/$f" ] && fail "SIG$sig: an interrupted run left $f"
+  done
+  # run exactly the printed command
+  cmd=${hint#*resume with: synrl }
+  if ! eval "\"$BIN\" $cmd" >/dev/null 2>"$T/err"; then
+    fail "SIG$sig: the printed resume command failed: $cmd: $(cat "$T/err")"
+    return
+  fi
+  echo "ok: SIG$sig: exit 3, $(grep -o "$pattern" "$T/err-$sig"), resumed by the printed command"
+  same_run "$T/ref-$name" "$dir" "$name (SIG$sig)"
+}
