@@ -168,21 +168,7 @@ rm -f "$dir/summary.json" "$dir/net.bin"
 expect_err "resume with another --out" "--resume" "${R[@]}" --out "$T/x" --resume "$dir"
 expect_err "resume: no checkpoint" "$T/nothing/checkpoint.bin" "${R[@]}" --resume "$T/nothing"
 expect_err "empty --resume" "--resume" "${R[@]}" --resume ""
-size=$(wc -c <"$T/good.ckpt")
-for off in 3 20 $((size / 2)) $((size - 2)); do
-  cp "$T/good.ckpt" "$dir/checkpoint.bin"
-  b=$(od -An -tu1 -j $off -N1 "$dir/checkpoint.bin" | tr -d ' ')
-  printf "\\x$(printf %02x $((b ^ 0x55)))" | dd of="$dir/checkpoint.bin" bs=1 seek=$off conv=notrunc status=none
-  expect_err "corrupt checkpoint (byte $off)" "checkpoint.bin" "${R[@]}" --resume "$dir"
-done
-for cut in 1 100 $((size - 10)); do
-  head -c $((size - cut)) "$T/good.ckpt" >"$dir/checkpoint.bin"
-  expect_err "truncated checkpoint (-$cut bytes)" "checkpoint.bin" "${R[@]}" --resume "$dir"
-done
-: >"$dir/checkpoint.bin"
-expect_err "empty checkpoint" "checkpoint.bin" "${R[@]}" --resume "$dir"
-cp "$T/ref-agrel-conv/net.bin" "$dir/checkpoint.bin"
-expect_err "a network file as checkpoint" "checkpoint.bin" "${R[@]}" --resume "$dir"
+damaged_checkpoint_checks "$T/good.ckpt" "$dir" "$T/ref-agrel-conv/net.bin" "${R[@]}"
 [ -f "$dir/summary.json" ] && fail "refused resumes left summary.json"
 expect_err "bad --checkpoint-every" "--checkpoint-every" "$BIN" classify --checkpoint-every -1
 expect_err "bad --checkpoint-secs" "--checkpoint-secs" "$BIN" classify --checkpoint-secs nan

@@ -201,21 +201,7 @@ expect_err "resume: no checkpoint" "$T/nothing/checkpoint.bin" "$BIN" rl "${FL[@
 expect_ok "resume with other neutral options" "$BIN" rl "${FL[@]}" "${COMMON[@]}" --quiet \
   --checkpoint-every 7 --checkpoint-secs 30 --resume "$dir" &&
   same_run "$T/ref-cartpole" "$dir" "resume with other neutral options"
-size=$(wc -c <"$T/good.ckpt")
-for off in 3 20 $((size / 2)) $((size - 2)); do
-  cp "$T/good.ckpt" "$dir/checkpoint.bin"
-  b=$(od -An -tu1 -j $off -N1 "$dir/checkpoint.bin" | tr -d ' ')
-  printf "\\x$(printf %02x $((b ^ 0x55)))" | dd of="$dir/checkpoint.bin" bs=1 seek=$off conv=notrunc status=none
-  expect_err "corrupt checkpoint (byte $off)" "checkpoint.bin" "$BIN" rl "${FL[@]}" "${COMMON[@]}" --resume "$dir"
-done
-for cut in 1 100 $((size - 10)); do
-  head -c $((size - cut)) "$T/good.ckpt" >"$dir/checkpoint.bin"
-  expect_err "truncated checkpoint (-$cut bytes)" "checkpoint.bin" "$BIN" rl "${FL[@]}" "${COMMON[@]}" --resume "$dir"
-done
-: >"$dir/checkpoint.bin"
-expect_err "empty checkpoint" "checkpoint.bin" "$BIN" rl "${FL[@]}" "${COMMON[@]}" --resume "$dir"
-cp "$T/ref-cartpole/nets.bin" "$dir/checkpoint.bin"
-expect_err "a network file as checkpoint" "checkpoint.bin" "$BIN" rl "${FL[@]}" "${COMMON[@]}" --resume "$dir"
+damaged_checkpoint_checks "$T/good.ckpt" "$dir" "$T/ref-cartpole/nets.bin" "$BIN" rl "${FL[@]}" "${COMMON[@]}"
 expect_err "bad --checkpoint-every" "--checkpoint-every" "$BIN" rl --checkpoint-every -1 --out "$T/x"
 expect_err "bad --checkpoint-secs" "--checkpoint-secs" "$BIN" rl --checkpoint-secs nan --out "$T/x"
 expect_err "empty --resume" "--resume" "$BIN" rl --resume ""

@@ -151,3 +151,27 @@ signal_check() {
   echo "ok: SIG$sig: exit 3, $(grep -o "$pattern" "$T/err-$sig"), resumed by the printed command"
   same_run "$T/ref-$name" "$dir" "$name (SIG$sig)"
 }
+
+# damaged_checkpoint_checks GOOD DIR OTHER CMD...: CMD --resume DIR must
+# refuse, with one line naming checkpoint.bin, each of: the checkpoint GOOD
+# with a byte flipped (4 places), cut short (3 lengths), an empty file, and
+# OTHER (a file of another kind) as DIR/checkpoint.bin.
+damaged_checkpoint_checks() {
+  local good=$1 dir=$2 other=$3 size off b cut
+  shift 3
+  size=$(wc -c <"$good")
+  for off in 3 20 $((size / 2)) $((size - 2)); do
+    cp "$good" "$dir/checkpoint.bin"
+    b=$(od -An -tu1 -j $off -N1 "$dir/checkpoint.bin" | tr -d ' ')
+    printf "\\x$(printf %02x $((b ^ 0x55)))" | dd of="$dir/checkpoint.bin" bs=1 seek=$off conv=notrunc status=none
+    expect_err "corrupt checkpoint (byte $off)" "checkpoint.bin" "$@" --resume "$dir"
+  done
+  for cut in 1 100 $((size - 10)); do
+    head -c $((size - cut)) "$good" >"$dir/checkpoint.bin"
+    expect_err "truncated checkpoint (-$cut bytes)" "checkpoint.bin" "$@" --resume "$dir"
+  done
+  : >"$dir/checkpoint.bin"
+  expect_err "empty checkpoint" "checkpoint.bin" "$@" --resume "$dir"
+  cp "$other" "$dir/checkpoint.bin"
+  expect_err "a network file as checkpoint" "checkpoint.bin" "$@" --resume "$dir"
+}
