@@ -61,22 +61,7 @@ for name in agrel-conv backprop-dense; do
   read -r -a FL <<<"${CONF[$name]}"
   ref="$T/ref-$name" dir="$T/kill-$name"
   expect_ok "$name: reference run" "$BIN" classify "${FL[@]}" "${COMMON[@]}" --quiet --out "$ref" || continue
-  killed=0
-  for delay in "0.$(printf %03d $((RANDOM % 800)))" 0; do
-    rm -rf "$dir"
-    "$BIN" classify "${FL[@]}" "${COMMON[@]}" --quiet --checkpoint-every 3 --out "$dir" >/dev/null 2>&1 &
-    pid=$!
-    if ! wait_for "$dir/checkpoint.bin" $pid; then
-      kill -9 $pid 2>/dev/null
-      wait $pid 2>/dev/null
-      break
-    fi
-    sleep "$delay"
-    kill -9 $pid 2>/dev/null
-    wait $pid 2>/dev/null
-    [ -f "$dir/summary.json" ] || { killed=1; break; }
-  done
-  if [ $killed = 0 ]; then
+  if ! kill_at_random "$dir" 800 "$BIN" classify "${FL[@]}" "${COMMON[@]}" --checkpoint-every 3; then
     fail "$name: no checkpoint appeared, or the run always finished before the kill"
     continue
   fi

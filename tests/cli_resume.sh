@@ -81,22 +81,7 @@ for name in synrl-2d synrl-2d-mini synrl-q8 synrl-q8-general gd-images gd-2d; do
   fi
   # a random moment after the first checkpoint (0 to 0.3 s); where the run
   # was quicker than that, again with no delay
-  killed=0
-  for delay in "0.$(printf %03d $((RANDOM % 300)))" 0; do
-    rm -rf "$dir"
-    "$BIN" train "${FL[@]}" "${COMMON[@]}" --quiet --checkpoint-every 50 --out "$dir" >/dev/null 2>&1 &
-    pid=$!
-    if ! wait_for "$dir/checkpoint.bin" $pid; then
-      kill -9 $pid 2>/dev/null
-      wait $pid 2>/dev/null
-      break
-    fi
-    sleep "$delay"
-    kill -9 $pid 2>/dev/null
-    wait $pid 2>/dev/null
-    [ -f "$dir/summary.json" ] || { killed=1; break; }
-  done
-  if [ $killed = 0 ]; then
+  if ! kill_at_random "$dir" 300 "$BIN" train "${FL[@]}" "${COMMON[@]}" --checkpoint-every 50; then
     fail "$name: no checkpoint appeared, or the run always finished before the kill"
     continue
   fi

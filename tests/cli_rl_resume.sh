@@ -73,23 +73,7 @@ for name in $NAMES; do
     fail "$name: reference run failed: $(cat "$T/err")"
     continue
   fi
-  killed=0
-  for delay in "0.$(printf %03d $((RANDOM % 300)))" 0; do
-    rm -rf "$dir"
-    "$BIN" rl "${FL[@]}" "${COMMON[@]}" --quiet --checkpoint-every "${EVERY[$name]}" --out "$dir" \
-      >/dev/null 2>&1 &
-    pid=$!
-    if ! wait_for "$dir/checkpoint.bin" $pid; then
-      kill -9 $pid 2>/dev/null
-      wait $pid 2>/dev/null
-      break
-    fi
-    sleep "$delay"
-    kill -9 $pid 2>/dev/null
-    wait $pid 2>/dev/null
-    [ -f "$dir/summary.json" ] || { killed=1; break; }
-  done
-  if [ $killed = 0 ]; then
+  if ! kill_at_random "$dir" 300 "$BIN" rl "${FL[@]}" "${COMMON[@]}" --checkpoint-every "${EVERY[$name]}"; then
     fail "$name: no checkpoint appeared, or the run always finished before the kill"
     continue
   fi

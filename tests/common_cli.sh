@@ -175,3 +175,27 @@ damaged_checkpoint_checks() {
   cp "$other" "$dir/checkpoint.bin"
   expect_err "a network file as checkpoint" "checkpoint.bin" "$@" --resume "$dir"
 }
+
+# kill_at_random DIR MS CMD...: runs CMD --quiet --out DIR in the background
+# and SIGKILLs it at a random moment 0 to MS ms after its first checkpoint
+# (where the run was quicker than that, again with no delay). Returns 0 when
+# a checkpointed run was killed before it finished, 1 otherwise.
+kill_at_random() {
+  local dir=$1 ms=$2 delay pid
+  shift 2
+  for delay in "0.$(printf %03d $((RANDOM % ms)))" 0; do
+    rm -rf "$dir"
+    "$@" --quiet --out "$dir" >/dev/null 2>&1 &
+    pid=$!
+    if ! wait_for "$dir/checkpoint.bin" $pid; then
+      kill -9 $pid 2>/dev/null
+      wait $pid 2>/dev/null
+      return 1
+    fi
+    sleep "$delay"
+    kill -9 $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    [ -f "$dir/summary.json" ] || return 0
+  done
+  return 1
+}
