@@ -641,6 +641,7 @@ int cli_rl(int argc, char **argv) {
               ac.actor.fix_last_logit ? "true" : "false", o.init_bias);
       fprintf(f, "  \"action_scale\": %.10g,\n  \"action_shift\": %.10g,\n", o.action_scale,
               o.action_shift);
+      fprintf(f, "  \"adam_correct_until\": %ld,\n", o.adam_correct_until);
       fprintf(f, "  \"reward_clip\": %.10g,\n", o.reward_clip);
       fprintf(f, "  \"actor_params\": %zu,\n  \"actor_fnv1a64\": \"%016llx\"\n}\n", actor.n_params,
               (unsigned long long)core_fnv1a64(actor.params, actor.n_params * sizeof(double),
