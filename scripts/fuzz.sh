@@ -17,7 +17,7 @@ if ! command -v clang >/dev/null; then
   exit 0
 fi
 ALL=(fuzz_idx fuzz_idx_gz fuzz_policy fuzz_net fuzz_ckpt fuzz_opts fuzz_mnist_json fuzz_cifar
-     fuzz_lnet fuzz_coagent fuzz_rlckpt)
+     fuzz_lnet fuzz_coagent fuzz_rlckpt fuzz_clsckpt)
 HARNESSES=("${ALL[@]}")
 [ $# -gt 0 ] && HARNESSES=("$@")
 JOBS=${SYNRL_JOBS:-2}
