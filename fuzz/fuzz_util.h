@@ -27,4 +27,23 @@ static inline int fuzz_write(const char *path, const uint8_t *data, size_t n) {
   return fclose(f) != 0 || w != n ? -1 : 0;
 }
 
+/* Checkpoint harnesses: writes the input plus 4 bytes where the CRC goes
+ * (fuzzing builds do not check it, so mutations reach the section readers)
+ * and hands the file to resume_all, which must not report a broken property
+ * (< 0). */
+static inline int fuzz_resume_ckpt(const uint8_t *data, size_t size, const char *suffix,
+                                   int (*resume_all)(const char *path)) {
+  const char *path = fuzz_path(suffix);
+  uint8_t *buf = malloc(size + 4);
+  if (!buf) return 0;
+  if (size) memcpy(buf, data, size);
+  memset(buf + size, 0, 4);
+  int w = fuzz_write(path, buf, size + 4);
+  free(buf);
+  if (w) return 0;
+  if (resume_all(path) < 0) abort();
+  unlink(path);
+  return 0;
+}
+
 #endif

@@ -9,10 +9,8 @@
 
 #include "../fuzz/rl_ckpt_setup.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <zlib.h>
 
 /* ---- environments: save mid-episode, load into a fresh one, go on alike ---- */
 static void act_of(const env *v, rng_t *r, int *a, double *vec) {
@@ -507,41 +505,12 @@ static void test_resume_refused(void **st) {
   coa_net_destroy(&cr);
 }
 
-/* ---- the fuzz corpus and every input that once broke fuzz_rlckpt, with a
- * valid CRC appended so that the ordinary build reaches the section readers:
- * the seeds resume to the end, the others fail cleanly ---- */
-static void replay_rl_inputs(const char *sub, bool seeds) {
-  char dir[4096];
-  snprintf(dir, sizeof dir, "%s/fuzz/%s/fuzz_rlckpt", tu_source_dir(), sub);
-  DIR *d = opendir(dir);
-  assert_non_null(d);
-  int n = 0;
-  for (struct dirent *de; (de = readdir(d));) {
-    if (de->d_name[0] == '.') continue;
-    char src[4400], path[512];
-    snprintf(src, sizeof src, "%s/%s", dir, de->d_name);
-    long size;
-    unsigned char *b = tu_slurp(src, &size);
-    assert_non_null(b);
-    b = realloc(b, (size_t)size + 4);
-    assert_non_null(b);
-    const uint32_t crc = (uint32_t)crc32(0L, b, (uInt)size);
-    for (int i = 0; i < 4; i++) b[size + i] = (unsigned char)(crc >> (8 * i));
-    tu_path(path, sizeof path, "replay.ckpt");
-    tu_spit(path, b, (size_t)size + 4);
-    free(b);
-    const int resumed = fzr_resume_all(path);
-    if (resumed < 0) fail_msg("%s: a run that loaded did not end, or an error without a message", de->d_name);
-    if (seeds && resumed != 1) fail_msg("seed %s resumed %d runs, expected its own", de->d_name, resumed);
-    n++;
-  }
-  closedir(d);
-  assert_true(n > 0);
-}
-
+/* ---- the fuzz corpus and every input that once broke fuzz_rlckpt, replayed
+ * with a valid CRC: each seed resumes its own run, nothing else crashes or
+ * fails without a message ---- */
 static void test_fuzz_inputs(void **st) {
-  replay_rl_inputs("corpus", true);
-  replay_rl_inputs("regress", false);
+  tu_replay_ckpt_inputs("fuzz_rlckpt", "corpus", true, fzr_resume_all);
+  tu_replay_ckpt_inputs("fuzz_rlckpt", "regress", false, fzr_resume_all);
 }
 
 int main(void) {

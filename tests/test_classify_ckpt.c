@@ -15,9 +15,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <dirent.h>
 #include <sys/stat.h>
-#include <zlib.h>
 
 /* conv, batch norm, dropout twice; feedback weights drawn apart from the
  * forward ones (--fb-init independent) */
@@ -481,44 +479,12 @@ static void test_damaged_sections(void **st) {
   fixture_free(&fx);
 }
 
-/* ---- the fuzz corpus and every input that once broke fuzz_clsckpt, with a
- * valid CRC appended so that the ordinary build reaches the section readers:
- * each seed resumes its own run to the end, nothing fails without a message ---- */
-static void replay_cls_inputs(const char *sub, bool seeds) {
-  char dir[4096];
-  snprintf(dir, sizeof dir, "%s/fuzz/%s/fuzz_clsckpt", tu_source_dir(), sub);
-  DIR *d = opendir(dir);
-  if (!d) {
-    if (seeds) fail_msg("no seed corpus in %s", dir);
-    return; /* no regression inputs yet */
-  }
-  int n = 0;
-  for (struct dirent *de; (de = readdir(d));) {
-    if (de->d_name[0] == '.') continue;
-    char src[4400], path[512];
-    snprintf(src, sizeof src, "%s/%s", dir, de->d_name);
-    long size;
-    unsigned char *b = tu_slurp(src, &size);
-    assert_non_null(b);
-    b = realloc(b, (size_t)size + 4);
-    assert_non_null(b);
-    const uint32_t crc = (uint32_t)crc32(0L, b, (uInt)size);
-    for (int i = 0; i < 4; i++) b[size + i] = (unsigned char)(crc >> (8 * i));
-    tu_path(path, sizeof path, "replay-cls.ckpt");
-    tu_spit(path, b, (size_t)size + 4);
-    free(b);
-    const int resumed = fzc_resume_all(path);
-    if (resumed < 0) fail_msg("%s: an error without a message", de->d_name);
-    if (seeds && resumed != 1) fail_msg("seed %s resumed %d runs, expected its own", de->d_name, resumed);
-    n++;
-  }
-  closedir(d);
-  if (seeds) assert_true(n > 0);
-}
-
+/* ---- the fuzz corpus and every input that once broke fuzz_clsckpt, replayed
+ * with a valid CRC: each seed resumes its own run, nothing else crashes or
+ * fails without a message ---- */
 static void test_fuzz_inputs(void **st) {
-  replay_cls_inputs("corpus", true);
-  replay_cls_inputs("regress", false);
+  tu_replay_ckpt_inputs("fuzz_clsckpt", "corpus", true, fzc_resume_all);
+  tu_replay_ckpt_inputs("fuzz_clsckpt", "regress", false, fzc_resume_all);
 }
 
 int main(void) {

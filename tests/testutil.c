@@ -1,6 +1,9 @@
 #define _XOPEN_SOURCE 700 /* mkdtemp */
 #include "testutil.h"
 
+#include <dirent.h>
+#include <zlib.h>
+
 #include "synrl/data.h"
 
 #include <stdio.h>
@@ -90,4 +93,37 @@ void tu_spit(const char *path, const void *b, size_t n) {
   assert_non_null(f);
   if (n) assert_int_equal(fwrite(b, 1, n, f), n);
   assert_int_equal(fclose(f), 0);
+}
+
+void tu_replay_ckpt_inputs(const char *harness, const char *sub, int seeds,
+                           int (*resume)(const char *path)) {
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s/fuzz/%s/%s", tu_source_dir(), sub, harness);
+  DIR *d = opendir(dir);
+  if (!d) {
+    if (seeds) fail_msg("no seed corpus in %s", dir);
+    return;
+  }
+  int n = 0;
+  for (struct dirent *de; (de = readdir(d));) {
+    if (de->d_name[0] == '.') continue;
+    char src[4400], path[512];
+    snprintf(src, sizeof src, "%s/%s", dir, de->d_name);
+    long size;
+    unsigned char *b = tu_slurp(src, &size);
+    assert_non_null(b);
+    b = realloc(b, (size_t)size + 4);
+    assert_non_null(b);
+    const uint32_t crc = (uint32_t)crc32(0L, b, (uInt)size);
+    for (int i = 0; i < 4; i++) b[size + i] = (unsigned char)(crc >> (8 * i));
+    tu_path(path, sizeof path, "replay.ckpt");
+    tu_spit(path, b, (size_t)size + 4);
+    free(b);
+    const int resumed = resume(path);
+    if (resumed < 0) fail_msg("%s/%s: a run that loaded did not end, or an error without a message", sub, de->d_name);
+    if (seeds && resumed != 1) fail_msg("seed %s resumed %d runs, expected its own", de->d_name, resumed);
+    n++;
+  }
+  closedir(d);
+  if (seeds) assert_true(n > 0);
 }

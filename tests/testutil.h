@@ -29,6 +29,14 @@ const char *tu_source_dir(void);
 long tu_file_size(const char *path);
 unsigned char *tu_slurp(const char *path, long *n);
 void tu_spit(const char *path, const void *b, size_t n);
+/* Replays the files in fuzz/SUB/HARNESS/ (checkpoint payloads without their CRC) with a
+ * valid CRC appended, so that the ordinary build reaches the section readers:
+ * resume(path) returns how many runs resumed to the end, or < 0 if one broke
+ * a property. With seeds, every input must resume exactly one run (its own)
+ * and the folder must exist and hold some; otherwise a missing folder is
+ * fine. */
+void tu_replay_ckpt_inputs(const char *harness, const char *sub, int seeds,
+                           int (*resume)(const char *path));
 /* cmocka group teardown: removes the temporary directory */
 int tu_teardown_tmp(void **st);
 
