@@ -321,7 +321,7 @@ syn_status agent_run(const agent_config *c, coa_net *actor, coa_net *critic, age
   bool ckpt_due = false;
   const int top = actor->n_layers - 1;
   while (done < c->episodes) {
-    if (c->use_critic && c->critic.rule == COA_RULE_MAPPROP)
+    if (map_critic)
       coa_learner_value_map(&s.critic, s.obs, s.vs, true, &s.rc);
     else if (c->use_critic)
       coa_learner_value(&s.critic, s.obs, s.vs, true);
