@@ -3,16 +3,46 @@
  * and uniform random actions. Prints, per policy, the mean return, the share
  * of episodes that end at rest (+100), crashed or out of bounds (-100), or at
  * the 1000-step limit, and the mean length. A check of the environment's
- * dynamics that costs seconds, where a learning run costs minutes.
+ * dynamics that costs seconds, where a learning run costs minutes. Last, the
+ * height of the hull's origin above flat ground once a vertical descent on the
+ * main engine has come to rest (the legs' geometry, through the Box2D shim).
  *
  * usage: ll_pilot [--episodes N] [--seed S] */
 #include "synrl/core.h"
 #include "synrl/env.h"
 
+#ifdef SYNRL_HAVE_BOX2D
+#include "env/lunarlander_box2d.h"
+#endif
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef SYNRL_HAVE_BOX2D
+/* -1 when the lander did not come to rest in 2000 frames */
+static double rest_height_flat(void) {
+  const double H = 400.0 / 30.0;
+  double heights[LL_CHUNKS + 1];
+  for (int i = 0; i <= LL_CHUNKS; i++) heights[i] = H / 4;
+  ll_world *w = ll_world_create();
+  if (!w || ll_world_reset(w, heights)) return -1;
+  ll_world_initial_force(w, 0, 0);
+  ll_body_state s;
+  double m, sp;
+  for (int t = 0; t < 2000; t++) {
+    ll_world_state(w, &s);
+    if (!s.awake) {
+      ll_world_destroy(w);
+      return s.y - 0.99 * H / 4; /* smoothed terrain: 0.33 * 3 heights */
+    }
+    ll_world_step(w, s.vy < -1.0 ? 2 : 0, 0, 0, &m, &sp);
+  }
+  ll_world_destroy(w);
+  return -1;
+}
+#endif
 
 static int pilot(const double *s) {
   const double target_angle = fmax(-0.4, fmin(0.4, 0.5 * s[0] + s[2])); /* lean towards the pad */
@@ -95,5 +125,8 @@ int main(int argc, char **argv) {
            mean, sqrt(fmax(0, sum2 / n - mean * mean)), rest / n, crash / n, limit / n, steps / n);
     env_destroy(&v);
   }
+#ifdef SYNRL_HAVE_BOX2D
+  printf("# rest height on flat ground (m): %.4f\n", rest_height_flat());
+#endif
   return 0;
 }

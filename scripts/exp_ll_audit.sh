@@ -32,13 +32,15 @@ export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 
 if [[ " $parts " == *" pilot "* ]]; then
   nice -n 10 build/ll_pilot --episodes "$episodes" > "$out/pilot-after.csv"
-  if [ ! -x "$out/before/build/ll_pilot" ]; then
+  if [ ! -f "$out/before/CMakeLists.txt" ]; then
     rm -rf "$out/before" && mkdir -p "$out/before"
     git archive "$before" | tar -x -C "$out/before"
-    cp bench/ll_pilot.c "$out/before/bench/"
-    cmake -S "$out/before" -B "$out/before/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-    nice -n 10 cmake --build "$out/before/build" -j2 --target ll_pilot >/dev/null
   fi
+  cp bench/ll_pilot.c "$out/before/bench/"  # this tree's tool on the old environment
+  # the old tree keeps Box2D's define private to the library; the tool needs it
+  cmake -S "$out/before" -B "$out/before/build" -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_C_FLAGS=-DSYNRL_HAVE_BOX2D=1 >/dev/null
+  nice -n 10 cmake --build "$out/before/build" -j2 --target ll_pilot >/dev/null
   nice -n 10 "$out/before/build/ll_pilot" --episodes "$episodes" > "$out/pilot-before.csv"
   echo "== before ($before)"; cat "$out/pilot-before.csv"
   echo "== after ($(git rev-parse --short HEAD))"; cat "$out/pilot-after.csv"
