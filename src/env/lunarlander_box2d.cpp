@@ -138,7 +138,12 @@ extern "C" int ll_world_reset(ll_world *w, const double *heights_in) {
     fd.filter.categoryBits = 0x0020;
     fd.filter.maskBits = 0x001;
     leg->CreateFixture(&fd);
-    b2RevoluteJointDef rjd;  // reference angle 0, as pybox2d's keyword construction leaves it
+    b2RevoluteJointDef rjd;
+    // pybox2d's revoluteJointDef(bodyA=, bodyB=, ...) sets referenceAngle to
+    // bodyB.angle - bodyA.angle (= 0.05 i) when it is not given, so Gym's
+    // limits are relative to the legs' initial tilt: the resting legs stand at
+    // 0.35 rad from the hull, not 0.4 (4.4 cm more reach below the hull).
+    rjd.referenceAngle = leg->GetAngle() - w->lander->GetAngle();
     rjd.bodyA = w->lander;
     rjd.bodyB = leg;
     rjd.localAnchorA.Set(0.0f, 0.0f);
@@ -214,6 +219,11 @@ extern "C" void ll_world_state(const ll_world *w, ll_body_state *s) {
   s->omega = L->GetAngularVelocity();
   s->leg_contact[0] = w->contacts.leg_contact[0];
   s->leg_contact[1] = w->contacts.leg_contact[1];
+  for (int k = 0; k < 2; k++) {
+    s->leg_angle[k] = w->legs[k]->GetAngle() - L->GetAngle();
+    s->leg_x[k] = w->legs[k]->GetPosition().x;
+    s->leg_y[k] = w->legs[k]->GetPosition().y;
+  }
   s->game_over = w->contacts.game_over;
   s->awake = L->IsAwake();
 }

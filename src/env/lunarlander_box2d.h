@@ -19,7 +19,11 @@ typedef struct ll_body_state {
   double vx, vy;     /* linear velocity (m/s) */
   double angle;      /* rad */
   double omega;      /* angular velocity (rad/s) */
-  bool leg_contact[2]; /* legs[0] is the left leg (i = -1 in Gym), legs[1] the right */
+  /* legs[0] is Gym's i = -1 leg, which hangs on the +x side of the hull (its
+   * joint anchor is at -LEG_AWAY on the leg); legs[1] (i = +1) on the -x side */
+  bool leg_contact[2];
+  double leg_angle[2]; /* leg angle minus hull angle (rad) */
+  double leg_x[2], leg_y[2]; /* leg centres (m) */
   bool game_over;    /* the lander body (not a leg) has touched the ground */
   bool awake;        /* Box2D has not put the lander to sleep */
 } ll_body_state;
