@@ -93,9 +93,12 @@ checks=$((checks + 1))
 "$BIN" rl --preset multiplexer20-weightmax --episodes 2000 --log-every 500 --quiet --out "$T/mux" 2>"$T/stderr" ||
   fail "multiplexer: $(cat "$T/stderr")"
 [ "$(wc -l <"$T/mux/returns.csv")" -eq 5 ] || fail "multiplexer returns.csv: $(wc -l <"$T/mux/returns.csv") lines, expected 5"
-checks=$((checks + 1))
-"$BIN" rl --preset mountaincar-mapprop --episodes 1 --max-steps 50 --quiet --out "$T/mc" 2>"$T/stderr" ||
-  fail "mountaincar: $(cat "$T/stderr")"
+for m in mapprop backprop; do # the continuous task's presets
+  checks=$((checks + 1))
+  "$BIN" rl --preset mountaincar-$m --episodes 1 --max-steps 50 --quiet --out "$T/mc-$m" 2>"$T/stderr" ||
+    fail "mountaincar-$m: $(cat "$T/stderr")"
+  grep -q '"action_scale": 2,' "$T/mc-$m/summary.json" || fail "mountaincar-$m: the task's action map"
+done
 # a run over an earlier one's directory replaces its outputs
 checks=$((checks + 1))
 "$BIN" rl --preset cartpole-weightmax --episodes 0 --quiet --out "$T/run-a" 2>/dev/null

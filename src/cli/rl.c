@@ -48,10 +48,11 @@ typedef struct task_row {
   const char *map_var;
   double map_temp;
   const char *map_critic_lr, *map_critic_lr_end, *map_critic_var;
-  double map_action_scale, map_action_shift;
+  double action_scale, action_shift; /* the task's action map, every method */
   const char *bp_lr, *bp_lr_end;
   double reward_clip;
   long log_every;
+  bool continuous; /* Gaussian policy: no softmax logit to fix */
 } task_row;
 
 static const task_row task_rows[] = {
@@ -75,7 +76,7 @@ static const task_row task_rows[] = {
      "0.004,4e-6,4e-8", "0.004,4e-6,4e-8", 0, 1, "0.01,1e-5,1e-6", "0.01,1e-5,1e-6",
      "0.004,4e-6,4e-8", "0.004,4e-6,4e-8", 0, "0.03,0.1,0.5", 1,
      "0.01,1e-5,1e-6", "0.01,1e-5,1e-6", "0.003,0.01,0.05", 2, 1,
-     "3e-4,3e-4,3e-4", "3e-4,3e-4,3e-4", 5, 1},
+     "3e-4,3e-4,3e-4", "3e-4,3e-4,3e-4", 5, 1, true},
     {"multiplexer20", "multiplexer20", 800000, 800000, 1, false, 0, 0,
      "0.01,1e-3,1e-4", "0.01,1e-3,1e-4", 0, 1, "0,0,0", "0,0,0",
      "0.04,4e-5,4e-6", "0.04,4e-5,4e-6", 0, "0.3,1,1", 1,
@@ -144,10 +145,12 @@ static void apply_task(rl_opts *o, const task_row *t, const char *method) {
   o->critic_lr_end = map ? t->map_critic_lr_end : t->wm_critic_lr_end;
   o->critic_var = t->map_critic_var;
   /* the weight_max code: N-1 free logits, biases ~ U(+-1e-3); map_prop: N, 0 */
-  o->fixed_last_logit = map ? "off" : "on";
+  o->fixed_last_logit = map || t->continuous ? "off" : "on";
   o->init_bias = map ? 0 : 1e-3;
-  o->action_scale = map ? t->map_action_scale : 0;
-  o->action_shift = map ? t->map_action_shift : 0;
+  /* the map_prop code's environment wrapper: the same for every method, so
+   * that a baseline sees the environment the published row saw */
+  o->action_scale = t->action_scale;
+  o->action_shift = t->action_shift;
 }
 
 /* "a,b,c" -> up to max doubles; prints a one-line error naming the flag */
