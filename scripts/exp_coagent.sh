@@ -3,8 +3,8 @@
 # (reference/coagent-networks.md), plus Global REINFORCE, backprop and STE on
 # the same tasks. Every run is `synrl rl --preset TASK-METHOD --seed S`; a run
 # whose summary.json exists is skipped, so the script resumes. Then
-# scripts/coagent_summary.py writes docs/data/coagent.csv and prints the table
-# of docs/results.md ("Coagent networks").
+# scripts/coagent_summary.py writes OUTDIR/coagent.csv (or $CSV) and prints the
+# table of docs/results.md ("Coagent networks").
 #
 # usage: scripts/exp_coagent.sh [OUTDIR] [PARALLEL]
 #   TASKS="cartpole multiplexer acrobot lunarlander mountaincar" (default: all,
@@ -44,5 +44,7 @@ echo "exp_coagent.sh: $(wc -l < "$jobs") runs to do" >&2
 if [ -s "$jobs" ]; then
   OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 xargs -P "$par" -I{} sh -c '{} || echo "FAILED: {}" >&2' < "$jobs"
 fi
-mkdir -p docs/data
-python3 scripts/coagent_summary.py "$out" docs/data/coagent.csv
+# the per-run CSV goes beside the runs unless CSV names another file (the
+# docs' table: CSV=docs/data/coagent.csv), so a partial rerun elsewhere does
+# not overwrite the documented rows
+python3 scripts/coagent_summary.py "$out" "${CSV:-$out/coagent.csv}"
