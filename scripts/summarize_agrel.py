@@ -37,13 +37,21 @@ def write_csv(path, runs):
     os.replace(tmp, path)
 
 
+def split_csv_arg(argv):
+    """(the arguments without "--csv FILE", FILE or None)"""
+    args = list(argv)
+    if "--csv" not in args:
+        return args, None
+    i = args.index("--csv")
+    if i + 1 >= len(args):
+        sys.exit("summarize: --csv needs a file name")
+    csv = args[i + 1]
+    del args[i:i + 2]
+    return args, csv
+
+
 def main():
-    args = sys.argv[1:]
-    csv = None
-    if "--csv" in args:
-        i = args.index("--csv")
-        csv = args[i + 1]
-        del args[i:i + 2]
+    args, csv = split_csv_arg(sys.argv[1:])
     root = args[0] if args else "runs/agrel/full"
     named = []
     groups, unfinished = {}, []

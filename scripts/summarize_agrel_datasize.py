@@ -12,16 +12,11 @@ usage: python3 scripts/summarize_agrel_datasize.py [RUNS_ROOT] [--csv FILE]
 import json, os, statistics, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from summarize_agrel import ms, write_csv  # noqa: E402
+from summarize_agrel import ms, split_csv_arg, write_csv  # noqa: E402
 
 
 def main():
-    args = sys.argv[1:]
-    csv = None
-    if "--csv" in args:
-        i = args.index("--csv")
-        csv = args[i + 1]
-        del args[i:i + 2]
+    args, csv = split_csv_arg(sys.argv[1:])
     root = args[0] if args else "runs/agrel"
     dirs = sorted(d for d in os.listdir(root) if d.startswith("size-")) + ["p10", "fashion-dense-lr005"]
     groups, named = {}, []
