@@ -9,6 +9,8 @@
 # usage: scripts/exp_coagent.sh [OUTDIR] [PARALLEL]
 #   TASKS="cartpole multiplexer acrobot lunarlander mountaincar" (default: all,
 #   in this order), SEEDS="1 2 ... 10" (default), METHODS="..." to restrict.
+#   FLAGS="..." adds flags to every run (e.g. FLAGS="--adam-eps 1e-9"): use
+#   a fresh OUTDIR for them, since finished runs are skipped by name.
 # Runs are single-threaded and niced; PARALLEL (default 1) runs at once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +27,7 @@ add() { # add PRESET: one job per seed not yet finished
   want "$m" || return 0
   for s in $seeds; do
     [ -f "$out/$p-s$s/summary.json" ] && continue
-    echo "nice -n 10 $bin rl --preset $p --seed $s --quiet --out $out/$p-s$s" >> "$jobs"
+    echo "nice -n 10 $bin rl --preset $p --seed $s ${FLAGS:-} --quiet --out $out/$p-s$s" >> "$jobs"
   done
 }
 for t in $tasks; do

@@ -52,6 +52,7 @@ expect_err hidden-too-deep --hidden --hidden 4,4,4,4
 expect_err lambda-range --lambda --lambda 1.5
 expect_err temp-zero --temp --temp 0
 expect_err map-steps --map-steps --map-steps -1
+expect_err adam-eps-zero --adam-eps --adam-eps 0
 expect_err critic-choice --critic --critic maybe
 expect_err seed-negative --seed --seed -3
 expect_err unknown-flag --frobnicate --frobnicate 3
@@ -84,6 +85,11 @@ grep -q '"avg_return"' "$T/run-a/summary.json" || fail "summary.json lacks avg_r
 checks=$((checks + 1))
 "$BIN" rl --preset cartpole-weightmax --episodes 8 --seed 4 --quiet --out "$T/run-c" 2>/dev/null
 cmp -s "$T/run-a/nets.bin" "$T/run-c/nets.bin" && fail "different seeds, same networks"
+# --adam-eps reaches the optimiser and the summary
+checks=$((checks + 1))
+"$BIN" rl --preset cartpole-weightmax --episodes 8 --seed 3 --adam-eps 1e-9 --quiet --out "$T/run-eps" 2>/dev/null
+cmp -s "$T/run-a/nets.bin" "$T/run-eps/nets.bin" && fail "--adam-eps 1e-9: same networks as the default 1e-8"
+grep -q '"adam_eps": 1e-09,' "$T/run-eps/summary.json" || fail "summary.json lacks adam_eps 1e-09"
 # every method runs; a one-step task logs block means
 for m in reinforce weightmax weightmax-traces mapprop backprop ste; do
   checks=$((checks + 1))

@@ -21,7 +21,7 @@ typedef struct rl_opts {
   long episodes, end_t, log_every, ckpt_every, adam_correct_until;
   int batch, map_steps, max_steps;
   double lambda, critic_lambda, temp, hidden_temp, gamma, reward_clip, init_bias, action_scale,
-      action_shift, ckpt_secs;
+      action_shift, ckpt_secs, adam_eps;
   uint64_t seed;
   bool quiet;
 } rl_opts;
@@ -118,6 +118,7 @@ static void rl_defaults(rl_opts *o) {
   o->gamma = 0.98;
   o->seed = 1;
   o->ckpt_secs = 60;
+  o->adam_eps = 1e-8;
 }
 
 /* The settings of a (task, method) pair; flags given later override them. */
@@ -378,6 +379,8 @@ int cli_rl(int argc, char **argv) {
        "softmax output: hold the last action's logit at 0 (N-1 free logits)"},
       {"adam-correct-until", OPT_LONG, &o.adam_correct_until, 0, 1e12, NULL,
        "Adam's bias correction only for the first N steps of a layer (0: always)"},
+      {"adam-eps", OPT_DOUBLE, &o.adam_eps, 1e-300, 1, NULL,
+       "Adam's epsilon, actor and critic (the authors' optimiser: 1e-9)"},
       {"init-bias", OPT_DOUBLE, &o.init_bias, 0, 1e6, NULL, "biases ~ U(+-V) at the start (0: zero)"},
       {"action-scale", OPT_DOUBLE, &o.action_scale, -1e6, 1e6, NULL,
        "continuous actions: the environment gets clip(scale*a + shift) (0: a, unclipped)"},
@@ -492,6 +495,7 @@ int cli_rl(int argc, char **argv) {
   ac.critic.map_steps = o.map_steps;
   ac.actor.fix_last_logit = strcmp(o.fixed_last_logit, "on") == 0;
   ac.actor.adam_correct_until = ac.critic.adam_correct_until = o.adam_correct_until;
+  ac.actor.adam_eps = ac.critic.adam_eps = o.adam_eps;
   ac.init_bias = o.init_bias;
   ac.action_scale = o.action_scale;
   ac.action_shift = o.action_shift;
@@ -644,7 +648,8 @@ int cli_rl(int argc, char **argv) {
               ac.actor.fix_last_logit ? "true" : "false", o.init_bias);
       fprintf(f, "  \"action_scale\": %.10g,\n  \"action_shift\": %.10g,\n", o.action_scale,
               o.action_shift);
-      fprintf(f, "  \"adam_correct_until\": %ld,\n", o.adam_correct_until);
+      fprintf(f, "  \"adam_correct_until\": %ld,\n  \"adam_eps\": %.10g,\n", o.adam_correct_until,
+              o.adam_eps);
       fprintf(f, "  \"reward_clip\": %.10g,\n", o.reward_clip);
       fprintf(f, "  \"actor_params\": %zu,\n  \"actor_fnv1a64\": \"%016llx\"\n}\n", actor.n_params,
               (unsigned long long)core_fnv1a64(actor.params, actor.n_params * sizeof(double),
