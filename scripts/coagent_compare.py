@@ -8,7 +8,8 @@ label may pool several folders (e.g. seeds 1-10 in one, 11-20 in another).
 Prints, per preset and label, the runs, the mean (sample std) and median of
 the average return over all training episodes, the worst run, and the
 average return of every seed (given several labels, only the presets that
-at least two of them ran); with --csv, one row per run (label, preset,
+at least two of them ran, and of each only the seeds that all variants with
+that preset ran); with --csv, one row per run (label, preset,
 seed, avg_return, last100_return, adam_eps, adam_correct_until)."""
 import csv, glob, json, os, re, statistics, sys
 
@@ -45,8 +46,11 @@ def main(argv):
     print("|---|---|---|---|---|---|---|")
     rows = []
     for p in presets:
+        # compare like with like: only the seeds that every variant with this preset ran
+        have = [{s for q, s in runs if q == p} for _, runs in variants]
+        common = set.intersection(*[h for h in have if h])
         for label, runs in variants:
-            seeds = sorted(s for q, s in runs if q == p)
+            seeds = sorted(s for q, s in runs if q == p and s in common)
             if not seeds:
                 continue
             v = [runs[(p, s)]["avg_return"] for s in seeds]
