@@ -39,18 +39,22 @@ def main(argv):
         if not runs:
             sys.exit(f"coagent_compare: {dirs}: no runs (PRESET-sSEED/summary.json)")
         variants.append((label, runs))
-    presets = sorted({p for _, runs in variants for p, _ in runs})
+    # the seeds each variant ran, per preset
+    have = {}
+    for i, (_, runs) in enumerate(variants):
+        for p, s in runs:
+            have.setdefault(p, [set() for _ in variants])[i].add(s)
+    presets = sorted(have)
     if len(variants) > 1:  # only the presets that at least two variants ran
-        presets = [p for p in presets if sum(any(q == p for q, _ in runs) for _, runs in variants) > 1]
+        presets = [p for p in presets if sum(1 for h in have[p] if h) > 1]
     print("| preset | variant | runs | avg return, mean (std) | median | worst | per seed (seed: avg return) |")
     print("|---|---|---|---|---|---|---|")
     rows = []
     for p in presets:
         # compare like with like: only the seeds that every variant with this preset ran
-        have = [{s for q, s in runs if q == p} for _, runs in variants]
-        common = set.intersection(*[h for h in have if h])
-        for label, runs in variants:
-            seeds = sorted(s for q, s in runs if q == p and s in common)
+        common = set.intersection(*[h for h in have[p] if h])
+        for (label, runs), h in zip(variants, have[p]):
+            seeds = sorted(h & common)
             if not seeds:
                 continue
             v = [runs[(p, s)]["avg_return"] for s in seeds]
