@@ -53,12 +53,12 @@ def main(argv):
     for p in presets:
         # compare like with like: only the seeds that every variant with this preset ran
         common = set.intersection(*[h for h in have[p] if h])
+        fmt = "%.3f" if p.startswith("multiplexer") else "%.2f"
         for (label, runs), h in zip(variants, have[p]):
             seeds = sorted(h & common)
             if not seeds:
                 continue
             v = [runs[(p, s)]["avg_return"] for s in seeds]
-            fmt = "%.3f" if p.startswith("multiplexer") else "%.2f"
             sd = statistics.stdev(v) if len(v) > 1 else float("nan")
             per = ", ".join(f"{s}: {fmt % x}" for s, x in zip(seeds, v))
             print(f"| {p} | {label} | {len(v)} | {fmt % statistics.mean(v)} ({fmt % sd}) | "
@@ -68,6 +68,8 @@ def main(argv):
                 rows.append(dict(variant=label, preset=p, seed=s, avg_return=r["avg_return"],
                                  last100_return=r["last100_return"], adam_eps=r.get("adam_eps", 1e-8),
                                  adam_correct_until=r.get("adam_correct_until", 0)))
+    if not rows:
+        sys.exit("coagent_compare: no preset and seed that two of the variants both ran")
     if csv_out:
         tmp = csv_out + ".tmp"
         with open(tmp, "w", newline="") as fh:
