@@ -24,7 +24,7 @@
  *                     [--warmup W] [--clip-norm C] [--seed S] [--bn-momentum M]
  *
  * Stops at the first non-finite loss (prints the step). Single-threaded. */
-#include "synrl/classify.h"
+#include "synrl/train.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -12,7 +12,7 @@
  * Single-threaded (OpenBLAS runs single-threaded inside synrl). The learning
  * rate is 0.02: DeepAGREL at the reference's 0.1 diverges on Fashion-MNIST
  * within a few dozen batches (docs/results.md), and a NaN would end the timing. */
-#include "synrl/classify.h"
+#include "synrl/train.h"
 
 #include <math.h>
 #include <stdio.h>

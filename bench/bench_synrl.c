@@ -6,7 +6,7 @@
  *   build/bench_synrl [--data-dir DIR] [--iters N] [--threads T] [--csv FILE]
  *
  * All ratios are measured in this one run on this machine. */
-#include "synrl/data.h"
+#include "synrl/train.h"
 #include "learn/synrl_q8.h"
 
 #include <math.h>

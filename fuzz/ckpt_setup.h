@@ -4,7 +4,7 @@
 #ifndef SYNRL_FUZZ_CKPT_SETUP_H
 #define SYNRL_FUZZ_CKPT_SETUP_H
 
-#include "synrl/data.h"
+#include "synrl/train.h"
 
 #include <stdio.h>
 #include <stdlib.h>

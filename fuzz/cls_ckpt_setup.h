@@ -5,7 +5,7 @@
 #ifndef SYNRL_FUZZ_CLS_CKPT_SETUP_H
 #define SYNRL_FUZZ_CLS_CKPT_SETUP_H
 
-#include "synrl/classify.h"
+#include "synrl/train.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* CIFAR-10 binary batches: every error names the file; what loads has labels
  * below 10 and 3072 inputs per row. */
 #include "fuzz_util.h"
-#include "synrl/classify.h"
+#include "synrl/train.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *path = fuzz_path("cifar.bin");

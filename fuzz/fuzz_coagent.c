@@ -1,7 +1,7 @@
 /* Coagent network files (synrl rl's nets.bin, one or two networks): what
  * loads must save and load back bit for bit. */
 #include "fuzz_util.h"
-#include "synrl/coagent.h"
+#include "synrl/learn.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *path = fuzz_path("coag"), *out = fuzz_path("coag-out");

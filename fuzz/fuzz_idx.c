@@ -2,7 +2,7 @@
  * reads both), expected as 1-D labels, 3-D images, and as the dimension count
  * the file itself claims. */
 #include "fuzz_util.h"
-#include "synrl/data.h"
+#include "synrl/train.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *path = fuzz_path("idx");

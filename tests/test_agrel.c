@@ -4,7 +4,7 @@
  * the training driver (determinism, early stopping, metrics). */
 #include "testutil.h"
 
-#include "synrl/classify.h"
+#include "synrl/train.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * (cls_config.warmup_steps), by hand-computed cases. */
 #include "testutil.h"
 
-#include "synrl/classify.h"
+#include "synrl/train.h"
 
 static void test_grad_clip(void **st) {
   (void)st;

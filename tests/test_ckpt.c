@@ -5,8 +5,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "testutil.h"
 
-#include "synrl/ckpt.h"
-#include "synrl/data.h"
+#include "synrl/core.h"
+#include "synrl/train.h"
 #include "core/fileio.h"
 
 #include <errno.h>

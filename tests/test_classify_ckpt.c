@@ -8,8 +8,8 @@
  * and damaged sections behind a valid CRC never crash a resume. */
 #include "testutil.h"
 
-#include "synrl/ckpt.h"
-#include "synrl/classify.h"
+#include "synrl/core.h"
+#include "synrl/train.h"
 
 #include "../fuzz/cls_ckpt_setup.h"
 

@@ -3,7 +3,7 @@
 #define _XOPEN_SOURCE 700
 #include "testutil.h"
 
-#include "synrl/classify.h"
+#include "synrl/train.h"
 
 #include <stdio.h>
 #include <stdlib.h>

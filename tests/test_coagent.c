@@ -4,8 +4,8 @@
  * determinism of a seeded run, and that the rules learn a small task. */
 #include "testutil.h"
 
-#include "synrl/agent.h"
-#include "synrl/coagent.h"
+#include "synrl/train.h"
+#include "synrl/learn.h"
 
 #include <math.h>
 #include <stdio.h>

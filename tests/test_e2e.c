@@ -3,7 +3,7 @@
  * with the authors' published table applied statically. */
 #include "testutil.h"
 
-#include "synrl/data.h"
+#include "synrl/train.h"
 #include "synrl/learn.h"
 
 #include <math.h>

@@ -7,7 +7,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "testutil.h"
 
-#include "synrl/data.h"
+#include "synrl/train.h"
 
 #include <dirent.h>
 #include <stdio.h>

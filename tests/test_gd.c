@@ -3,7 +3,7 @@
  * stops it on a plateau. */
 #include "testutil.h"
 
-#include "synrl/data.h"
+#include "synrl/train.h"
 #include "synrl/learn.h"
 
 #include <math.h>

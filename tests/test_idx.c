@@ -3,7 +3,7 @@
 #define _XOPEN_SOURCE 700
 #include "testutil.h"
 
-#include "synrl/data.h"
+#include "synrl/train.h"
 
 #include <ftw.h>
 #include <math.h>

@@ -3,7 +3,7 @@
  * (parameters and, through a 1x1 convolution in front, inputs), save/load. */
 #include "testutil.h"
 
-#include "synrl/layers.h"
+#include "synrl/nn.h"
 
 #include <stdio.h>
 #include <stdlib.h>

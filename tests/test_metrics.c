@@ -3,8 +3,8 @@
  * spreads, early-stopped runs and the union of iterations. */
 #include "testutil.h"
 
-#include "synrl/data.h"
-#include "synrl/metrics.h"
+#include "synrl/train.h"
+#include "synrl/train.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * batches, and the synaptic-RL trainer on it. */
 #include "testutil.h"
 
-#include "synrl/data.h"
+#include "synrl/train.h"
 
 #include <float.h>
 #include <stdio.h>

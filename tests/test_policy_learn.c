@@ -5,7 +5,7 @@
  * by hand. */
 #include "testutil.h"
 
-#include "synrl/data.h"
+#include "synrl/train.h"
 
 #include <math.h>
 #include <stdio.h>

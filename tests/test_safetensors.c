@@ -4,7 +4,7 @@
  * network's own layout (row 0 of each layer's matrix is the bias). */
 #include "testutil.h"
 
-#include "synrl/safetensors.h"
+#include "synrl/nn.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * same numbers; nothing depends on the number of threads. */
 #include "testutil.h"
 
-#include "synrl/data.h"
+#include "synrl/train.h"
 #include "synrl/learn.h"
 #include "learn/synrl_q8.h"
 

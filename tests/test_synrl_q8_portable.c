@@ -5,7 +5,7 @@
 #include "testutil.h"
 
 #include "learn/synrl_q8.h"
-#include "synrl/data.h"
+#include "synrl/train.h"
 
 #include <stdio.h>
 #include <stdlib.h>

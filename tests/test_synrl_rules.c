@@ -3,7 +3,7 @@
  * halving of alpha_s and the exact weight bookkeeping. */
 #include "testutil.h"
 
-#include "synrl/data.h"
+#include "synrl/train.h"
 #include "synrl/learn.h"
 
 #include <math.h>

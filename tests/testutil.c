@@ -4,7 +4,7 @@
 #include <dirent.h>
 #include <zlib.h>
 
-#include "synrl/data.h"
+#include "synrl/train.h"
 
 #include <stdio.h>
 #include <stdlib.h>

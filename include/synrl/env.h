@@ -20,7 +20,6 @@
 #ifndef SYNRL_ENV_H
 #define SYNRL_ENV_H
 
-#include "synrl/ckpt.h"
 #include "synrl/core.h"
 
 #ifdef __cplusplus

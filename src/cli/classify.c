@@ -2,7 +2,7 @@
  * network (dense, conv, loccon) for MNIST-10k or Fashion-MNIST. */
 #include "cli/cli.h"
 #include "core/fileio.h"
-#include "synrl/classify.h"
+#include "synrl/train.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,7 +1,7 @@
 #ifndef SYNRL_CLI_H
 #define SYNRL_CLI_H
 
-#include "synrl/data.h"
+#include "synrl/train.h"
 #include "cli/opts.h"
 
 #include <signal.h>

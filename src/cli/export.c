@@ -1,6 +1,6 @@
 /* synrl export: a saved network in a format other tools read. */
 #include "cli/cli.h"
-#include "synrl/safetensors.h"
+#include "synrl/nn.h"
 
 #include <stdio.h>
 #include <string.h>

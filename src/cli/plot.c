@@ -21,7 +21,7 @@ int cli_plot(int argc, char **argv) {
 
 #include "cli/plot_draw.h"
 #include "core/fileio.h"
-#include "synrl/metrics.h"
+#include "synrl/train.h"
 
 #ifdef SYNRL_HAVE_FONTCONFIG
 #include <fontconfig/fontconfig.h>

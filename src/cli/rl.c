@@ -2,7 +2,7 @@
  * settings of reference/coagent-networks.md; flags override them. */
 #include "cli/cli.h"
 #include "core/fileio.h"
-#include "synrl/agent.h"
+#include "synrl/train.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,7 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli/cli.h"
 #include "cli/mpi.h"
-#include "learn/synrl_q8.h"
 
 #include <errno.h>
 #include <math.h>

@@ -3,7 +3,7 @@
  *   per section: u32 name length, name, u64 payload length, payload,
  *   u32 CRC-32 of everything before it.
  * Built in memory and handed to the atomic writer of fileio.c in one piece. */
-#include "synrl/ckpt.h"
+#include "synrl/core.h"
 #include "core/fileio.h"
 
 #include <stdio.h>

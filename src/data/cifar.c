@@ -1,7 +1,7 @@
 /* CIFAR-10 binary batches (data_batch_N.bin, test_batch.bin): 10,000 records
  * of 3073 bytes each, label first, then the red, green and blue planes. */
 #define _POSIX_C_SOURCE 200809L
-#include "synrl/classify.h"
+#include "synrl/data.h"
 
 #include <errno.h>
 #include <stdio.h>

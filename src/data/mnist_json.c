@@ -2,7 +2,7 @@
  * {"data": [n0, n1, ...]}, 784 numbers per image. A strict reader for exactly
  * that shape: anything else is a format error naming the file and offset. */
 #define _POSIX_C_SOURCE 200809L
-#include "synrl/classify.h"
+#include "synrl/data.h"
 
 #include <ctype.h>
 #include <errno.h>

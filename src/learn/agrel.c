@@ -1,5 +1,5 @@
 /* DeepAGREL / BrainProp on layered networks (see synrl/agrel.h). */
-#include "synrl/agrel.h"
+#include "synrl/learn.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* Coagent networks: the network, its forward pass with stochastic units, the
  * eligibilities, MAP propagation, traces and the per-layer Adam update. The
  * conventions are those of reference/coagent-networks.md. */
-#include "synrl/coagent.h"
+#include "synrl/learn.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* Checkpoints of a coagent learner: everything that a later step reads,
  * so that a loaded learner continues bit for bit. */
-#include "synrl/coagent.h"
+#include "synrl/learn.h"
 
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* Coagent network files: several networks (an actor and its critic) in one
  * versioned binary with a trailing CRC, written atomically. */
-#include "synrl/coagent.h"
+#include "synrl/learn.h"
 #include "core/fileio.h"
 
 #include <math.h>

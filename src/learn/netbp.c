@@ -1,6 +1,6 @@
 /* Error-backprop (softmax + cross-entropy, SGD) on layered networks: the
  * baseline beside DeepAGREL on the same architecture. */
-#include "synrl/agrel.h"
+#include "synrl/learn.h"
 
 #include <math.h>
 

@@ -20,11 +20,5 @@ syn_status synrl_q8_set_batch(synrl_trainer *t, syn_err *e);
 syn_status synrl_q8_loss(synrl_trainer *t, double *loss, syn_err *e);
 /* alpha_s halved: steps doubled, so A doubles too. */
 void synrl_q8_double(synrl_trainer *t);
-/* Whether the loss is computed by the fused tail (softmax-CE, identity
- * output, at most one ReLU/identity hidden layer, <= 16 classes) or by the
- * general, slower one. */
-bool synrl_q8_fused_tail(const synrl_trainer *t);
-/* Which kernel the fast path runs: "avx512-vnni" or "portable". */
-const char *synrl_q8_kernel_name(const synrl_trainer *t);
 
 #endif

@@ -1,7 +1,7 @@
 /* Layered networks in float32 (NHWC). Convolutions go through im2col and one
  * sgemm per layer; locally connected layers through one small sgemm per output
  * position. Single-threaded: a seed fixes a run bit for bit. */
-#include "synrl/layers.h"
+#include "synrl/nn.h"
 #include "core/fileio.h"
 
 #include <math.h>

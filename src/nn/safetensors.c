@@ -1,7 +1,7 @@
 /* safetensors export of an MLP. The header is JSON that we write by hand (it
  * holds only names, integers and a few fixed strings), padded with spaces so
  * that the tensor data start 8-byte aligned, as the format recommends. */
-#include "synrl/safetensors.h"
+#include "synrl/nn.h"
 #include "core/fileio.h"
 
 #include <stdarg.h>

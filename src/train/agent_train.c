@@ -2,7 +2,7 @@
  * batch of independent environments, one update per step, the conventions of
  * reference/coagent-networks.md: delta = r + gamma V(s')(1 - terminated) - V(s),
  * delta = 0 on a time-limit truncation, traces reset at episode start. */
-#include "synrl/agent.h"
+#include "synrl/train.h"
 
 #include <math.h>
 #include <stdlib.h>

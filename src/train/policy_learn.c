@@ -3,7 +3,7 @@
  * adaptive run, then freeze) gives tables that do not transfer
  * (docs/results.md, section 1); here the table sees many fresh runs, and
  * snapshots are judged by what they do when frozen. */
-#include "synrl/data.h"
+#include "synrl/train.h"
 #include "core/fileio.h"
 
 #include <errno.h>

@@ -1,9 +1,8 @@
 /* The training driver for layered networks: epochs of shuffled minibatches,
  * lr halving, early stopping on validation accuracy (Keras' EarlyStopping
  * semantics), per-epoch metrics; and the reference code's networks. */
-#include "synrl/classify.h"
+#include "synrl/train.h"
 #include "core/fileio.h"
-#include "synrl/ckpt.h"
 
 #include <math.h>
 #include <stdio.h>

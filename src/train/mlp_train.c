@@ -1,6 +1,6 @@
 /* The training driver: minibatch draws, evaluation, metrics, progress. Works
  * with any learn_rule. */
-#include "synrl/data.h"
+#include "synrl/train.h"
 #include "core/fileio.h"
 
 #include <errno.h>

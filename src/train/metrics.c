@@ -1,6 +1,6 @@
 /* Reading metrics.csv back and summarising groups of runs. */
 #define _POSIX_C_SOURCE 200809L /* getline, strdup */
-#include "synrl/metrics.h"
+#include "synrl/train.h"
 
 #include <errno.h>
 #include <math.h>

