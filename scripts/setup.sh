@@ -5,11 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# libbox2d-dev (LunarLander, C++), libcairo2-dev (synrl plot), clang (libFuzzer
+# libcjson-dev: run folders' JSON files. libbox2d-dev (LunarLander, C++), libcairo2-dev (synrl plot), clang (libFuzzer
 # harnesses), valgrind, Open MPI (data-parallel runs): each is optional at build
 # time, and CMake says which it found. python3-numpy: the tests read exported
 # safetensors files with NumPy, as users will.
-pkgs=(build-essential g++ cmake pkg-config libopenblas-dev zlib1g-dev libcmocka-dev
+pkgs=(build-essential g++ cmake pkg-config libopenblas-dev zlib1g-dev libcjson-dev libcmocka-dev
       dataset-fashion-mnist libbox2d-dev libcairo2-dev clang valgrind
       libopenmpi-dev openmpi-bin python3-numpy)
 missing=()

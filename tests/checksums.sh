@@ -20,7 +20,7 @@ out="$T/got.txt"
 # field NAME FILE KEY: the first JSON string value of KEY in FILE
 field() {
   local v
-  v=$(grep -o "\"$3\": *\"[0-9a-f]*\"" "$2" | head -1 | sed 's/.*"\([0-9a-f]*\)"$/\1/')
+  v=$(grep -oE "\"$3\":[[:space:]]*\"[0-9a-f]*\"" "$2" | head -1 | sed 's/.*"\([0-9a-f]*\)"$/\1/')
   echo "$1 ${v:-MISSING}" >>"$out"
 }
 run() { # NAME KEY CMD... : runs CMD (output folder $T/NAME), records KEY of its summary.json

@@ -4,7 +4,6 @@
 #include "testutil.h"
 
 #include "synrl/train.h"
-#include "synrl/train.h"
 
 #include <math.h>
 #include <stdio.h>

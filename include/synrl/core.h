@@ -32,6 +32,13 @@ syn_status syn_err_set(syn_err *e, syn_status code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 const char *syn_status_name(syn_status s);
 
+/* ---- version and numbers as text ---- */
+const char *core_version(void);    /* "0.2.0" */
+const char *core_git_commit(void); /* the commit the library was built from ("unknown" outside git) */
+/* The shortest of %.15g, %.16g, %.17g that reads back as exactly v, in buf
+ * (n >= 32), so that 0.1 prints as 0.1 and every value round-trips. */
+const char *core_fmt_double(char *buf, size_t n, double v);
+
 /* ---- random numbers: xoshiro256** seeded through splitmix64 ----
  * State is explicit. Independent streams come from (seed, stream id), so a
  * computation split over threads uses streams named by the work, not by the

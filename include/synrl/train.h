@@ -14,6 +14,57 @@
 extern "C" {
 #endif
 
+/* ---- run folders (train/run_dir.c) ----
+ * Every run, of every kind, writes DIR/summary.json: the kind of run, the
+ * synrl version and git commit that made it, its command line, every
+ * resolved setting (the "name=value" text that its checkpoints store, as a
+ * JSON object of strings, so that the run can be redone or checked), the
+ * step unit of its metrics.csv, then the kind's results. docs/formats.md
+ * has the layout. metrics.csv of every kind starts with the columns
+ * RUN_METRICS_COMMON, then the kind's own. */
+typedef enum {
+  RUN_KIND_TRAIN = 0,   /* synrl train: an MLP by synaptic RL or GD */
+  RUN_KIND_CLASSIFY,    /* synrl classify: a layered network by DeepAGREL or backprop */
+  RUN_KIND_RL,          /* synrl rl: a coagent network on an environment */
+  RUN_KIND_POLICY_LEARN /* synrl policy learn: a static Q table */
+} run_kind;
+#define RUN_N_KINDS 4
+#define RUN_METRICS_COMMON "step,seconds"
+
+const char *run_kind_name(run_kind k); /* "train", "classify", "rl", "policy-learn" */
+int run_kind_from_name(const char *name); /* -1 when unknown */
+/* mkdir -p */
+syn_status run_dir_make(const char *path, syn_err *e);
+
+/* A summary.json being written or read (a JSON object; keys keep their order). */
+typedef struct run_summary run_summary;
+/* A new summary with the common head: kind, version, commit, command line
+ * (argv[0..argc), may be empty), the settings text ("name=value" lines; NULL:
+ * none) and the step unit of metrics.csv ("iteration", "epoch", "episode"). */
+syn_status run_summary_new(run_summary **out, run_kind kind, int argc, char *const *argv,
+                           const char *settings, const char *metrics_step, syn_err *e);
+void run_summary_free(run_summary *s);
+/* Results. Numbers print as the shortest text that reads back exactly; NaN
+ * and infinities as null. Out of memory is remembered and reported by write. */
+void run_summary_str(run_summary *s, const char *key, const char *v);
+void run_summary_num(run_summary *s, const char *key, double v);
+void run_summary_int(run_summary *s, const char *key, long long v);
+void run_summary_bool(run_summary *s, const char *key, bool v);
+void run_summary_hex64(run_summary *s, const char *key, uint64_t v); /* "%016llx", a string */
+void run_summary_nums(run_summary *s, const char *key, const double *v, size_t n);
+/* Writes the summary atomically (temporary name, then rename). */
+syn_status run_summary_write(const run_summary *s, const char *path, syn_err *e);
+/* Reads DIR/summary.json or a summary file; refuses one without a known kind. */
+syn_status run_summary_load(run_summary **out, const char *path, syn_err *e);
+run_kind run_summary_kind(const run_summary *s);
+const char *run_summary_get_str(const run_summary *s, const char *key); /* NULL: absent */
+bool run_summary_get_num(const run_summary *s, const char *key, double *v);
+/* The recorded setting NAME ("lr", "hidden", ...), NULL when absent. */
+const char *run_summary_setting(const run_summary *s, const char *name);
+/* Settings one by one, in order: i < n; returns the name, value in *value. */
+size_t run_summary_n_settings(const run_summary *s);
+const char *run_summary_setting_at(const run_summary *s, size_t i, const char **value);
+
 /* ---- the training driver ---- */
 typedef struct run_progress {
   long iter, iterations;

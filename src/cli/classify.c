@@ -150,7 +150,7 @@ static syn_status write_summary(const char *dir, const cls_opts *o, const nn_net
   if (s) return s;
   FILE *f = w.f;
   fprintf(f, "{\n");
-  json_kv_str(f, "synrl_version", SYNRL_VERSION);
+  json_kv_str(f, "synrl_version", core_version());
   json_kv_str(f, "command", "classify");
   json_kv_str(f, "net", o->net);
   json_kv_str(f, "data", o->data);

@@ -6,7 +6,6 @@
 
 #include <signal.h>
 
-#define SYNRL_VERSION "0.1.0"
 
 int cli_train(int argc, char **argv);
 /* cli_train with data parallelism over MPI ranks on or off (sweeps run

@@ -23,7 +23,7 @@ static void usage(void) {
       "  rl            train a coagent network on an RL task (Weight Max, MAP prop, ...)\n"
       "  classify      DeepAGREL (BrainProp) or backprop on a dense/conv/loccon image network\n\n"
       "Run 'synrl COMMAND --help' for a command's options and defaults.\n",
-      SYNRL_VERSION);
+      core_version());
 }
 
 static int dispatch(int argc, char **argv) {
@@ -42,7 +42,7 @@ static int dispatch(int argc, char **argv) {
     return 0;
   }
   if (strcmp(cmd, "--version") == 0) {
-    printf("synrl %s (MPI: %s)\n", SYNRL_VERSION, cli_mpi_available() ? "yes" : "no");
+    printf("synrl %s (MPI: %s)\n", core_version(), cli_mpi_available() ? "yes" : "no");
     return 0;
   }
   fprintf(stderr, "synrl: unknown command '%s' (see synrl --help)\n", cmd);

@@ -24,7 +24,7 @@ char *cli_settings_text(const opt_spec *specs, const char *const *neutral, const
     }                                                                      \
     len += (size_t)n_;                                                     \
   } while (0)
-  ADD("synrl_version=%s\n", SYNRL_VERSION);
+  ADD("synrl_version=%s\n", core_version());
   for (const opt_spec *sp = specs; sp->name; sp++) {
     bool skip = false;
     for (const char *const *nn = neutral; nn && *nn; nn++) skip |= strcmp(sp->name, *nn) == 0;
@@ -33,7 +33,11 @@ char *cli_settings_text(const opt_spec *specs, const char *const *neutral, const
       case OPT_INT: ADD("%s=%d\n", sp->name, *(int *)sp->ptr); break;
       case OPT_LONG: ADD("%s=%ld\n", sp->name, *(long *)sp->ptr); break;
       case OPT_U64: ADD("%s=%llu\n", sp->name, (unsigned long long)*(uint64_t *)sp->ptr); break;
-      case OPT_DOUBLE: ADD("%s=%.17g\n", sp->name, *(double *)sp->ptr); break;
+      case OPT_DOUBLE: {
+        char num[40];
+        ADD("%s=%s\n", sp->name, core_fmt_double(num, sizeof num, *(double *)sp->ptr));
+        break;
+      }
       case OPT_STR:
       case OPT_CHOICE: {
         const char *v = *(const char **)sp->ptr;

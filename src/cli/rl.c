@@ -619,7 +619,7 @@ int cli_rl(int argc, char **argv) {
       syn_err_set(&e, SYN_ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
       ret = 1;
     } else {
-      fprintf(f, "{\n  \"synrl_version\": \"%s\",\n  \"preset\": \"%s\",\n  \"env\": \"%s\",\n", SYNRL_VERSION,
+      fprintf(f, "{\n  \"synrl_version\": \"%s\",\n  \"preset\": \"%s\",\n  \"env\": \"%s\",\n", core_version(),
               o.preset, o.env);
       fprintf(f, "  \"method\": \"%s\",\n  \"seed\": %llu,\n  \"episodes\": %ld,\n  \"steps\": %ld,\n", m,
               (unsigned long long)o.seed, res.episodes, res.steps);

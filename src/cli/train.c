@@ -141,7 +141,7 @@ static int write_summary(const char *dir, const train_opts *o, const task_data *
   if (!f) return -1;
   char shape[256];
   nn_mlp_describe(net, shape, sizeof shape);
-  fprintf(f, "{\n  \"synrl_version\": \"%s\",\n  \"preset\": ", SYNRL_VERSION);
+  fprintf(f, "{\n  \"synrl_version\": \"%s\",\n  \"preset\": ", core_version());
   json_str(f, o->preset);
   fprintf(f, ",\n  \"task\": \"%s\",\n", o->task.task);
   fprintf(f, "  \"method\": \"%s\",\n  \"network\": \"%s\",\n  \"params\": %zu,\n", o->method,
