@@ -97,11 +97,64 @@ static void test_summary_bad(void **st) {
   assert_int_equal(run_kind_from_name("x"), -1);
 }
 
+static void test_metrics_rows(void **st) {
+  (void)st;
+  syn_err e = {0};
+  run_metrics m;
+  assert_int_equal(run_metrics_init(&m, "loss,acc", &e), SYN_OK);
+  assert_int_equal(m.n_extra, 2);
+  double row1[2] = {0.5, NAN}, row2[2] = {0.1, 1};
+  run_metrics_row(&m, 10, 0.25, row1);
+  run_metrics_row(&m, 20, 1.5, row2);
+  assert_string_equal(m.text, "step,seconds,loss,acc\n10,0.25,0.5,\n20,1.5,0.1,1\n");
+  char ck[512], csv[512];
+  tu_path(ck, sizeof ck, "metrics.ckpt");
+  tu_path(csv, sizeof csv, "metrics.csv");
+  assert_int_equal(run_metrics_write(&m, csv, &e), SYN_OK);
+  run_patience p;
+  run_patience_init(&p, 2, 0.01);
+  assert_true(run_patience_update(&p, 0.5, 1));
+  assert_false(run_patience_update(&p, 0.505, 2)); /* within min_delta */
+  assert_true(run_patience_update(&p, 0.6, 3));
+  assert_false(run_patience_update(&p, 0.6, 4));
+  assert_false(run_patience_exhausted(&p));
+  ckpt_writer w;
+  ckpt_writer_init(&w);
+  run_metrics_save(&m, &w, "run.metrics");
+  run_patience_save(&p, &w, "run.patience");
+  assert_int_equal(ckpt_writer_save(&w, ck, &e), SYN_OK);
+  ckpt_writer_free(&w);
+  assert_false(run_patience_update(&p, 0.1, 5));
+  assert_true(run_patience_exhausted(&p));
+  run_metrics_free(&m);
+
+  ckpt_file f;
+  assert_int_equal(ckpt_read(&f, ck, &e), SYN_OK);
+  run_metrics m2, other;
+  assert_int_equal(run_metrics_init(&m2, "loss,acc", &e), SYN_OK);
+  assert_int_equal(run_metrics_load(&m2, &f, "run.metrics", &e), SYN_OK);
+  assert_string_equal(m2.text, "step,seconds,loss,acc\n10,0.25,0.5,\n20,1.5,0.1,1\n");
+  assert_int_equal(run_metrics_init(&other, "loss", &e), SYN_OK);
+  assert_int_not_equal(run_metrics_load(&other, &f, "run.metrics", &e), SYN_OK);
+  assert_contains(e.msg, "not this run's metrics");
+  run_patience q;
+  run_patience_init(&q, 2, 0.01);
+  assert_int_equal(run_patience_load(&q, &f, "run.patience", &e), SYN_OK);
+  assert_int_equal(q.best_step, 3);
+  assert_int_equal(q.since, 1);
+  run_patience_init(&q, 3, 0.01);
+  assert_int_not_equal(run_patience_load(&q, &f, "run.patience", &e), SYN_OK);
+  ckpt_file_free(&f);
+  run_metrics_free(&m2);
+  run_metrics_free(&other);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fmt_double),
       cmocka_unit_test(test_summary_round_trip),
       cmocka_unit_test(test_summary_bad),
+      cmocka_unit_test(test_metrics_rows),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

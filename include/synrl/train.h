@@ -65,6 +65,64 @@ const char *run_summary_setting(const run_summary *s, const char *name);
 size_t run_summary_n_settings(const run_summary *s);
 const char *run_summary_setting_at(const run_summary *s, size_t i, const char **value);
 
+/* ---- a finished run measured again (synrl eval RUNDIR) ----
+ * Each family rebuilds the run's task and data from the settings recorded in
+ * summary.json, loads the network(s) the run saved and measures them the way
+ * the run measured its own final figure, so that `value` equals `recorded`
+ * bit for bit for an unchanged run. */
+typedef struct run_eval {
+  const char *metric;   /* what value is: "test_acc", "train_acc", "eval_return", ... */
+  double value;         /* measured now */
+  double recorded;      /* the run's own figure from summary.json (NAN: none recorded) */
+  double train_acc, valid_acc, test_acc; /* NAN where the run has no such set */
+  long episodes;        /* rl: evaluation episodes (0 otherwise) */
+} run_eval;
+/* synrl train runs (train/mlp_train.c side) */
+syn_status mlp_eval_dir(const run_summary *s, const char *dir, run_eval *r, syn_err *e);
+/* synrl classify runs */
+syn_status cls_eval_dir(const run_summary *s, const char *dir, run_eval *r, syn_err *e);
+/* synrl rl runs */
+syn_status agent_eval_dir(const run_summary *s, const char *dir, run_eval *r, syn_err *e);
+
+/* ---- the run shell shared by every training loop (train/run_shell.c) ---- */
+/* metrics.csv rows, kept as text so that a checkpoint carries them and a
+ * resumed run writes the same file as one that never stopped. Columns:
+ * RUN_METRICS_COMMON, then the kind's own (docs/formats.md). */
+typedef struct run_metrics {
+  char *text;
+  size_t len, cap;
+  int n_extra;  /* the kind's own columns */
+  bool oom;     /* a row was lost: write and save report it */
+} run_metrics;
+/* extra_cols: the kind's columns, comma-separated ("" for none). */
+syn_status run_metrics_init(run_metrics *m, const char *extra_cols, syn_err *e);
+void run_metrics_free(run_metrics *m);
+/* One row: step, seconds, then n_extra values (NaN: an empty field). */
+void run_metrics_row(run_metrics *m, double step, double seconds, const double *extra);
+/* DIR/metrics.csv (any path), atomically. */
+syn_status run_metrics_write(const run_metrics *m, const char *path, syn_err *e);
+/* As a checkpoint section "NAME", and back (replacing m's rows; the header
+ * must match the one m was initialised with). */
+void run_metrics_save(const run_metrics *m, ckpt_writer *w, const char *name);
+syn_status run_metrics_load(run_metrics *m, const ckpt_file *f, const char *name, syn_err *e);
+
+/* Early stopping on a score that should rise (accuracy, return): improved
+ * when it beats the best by more than min_delta; stop after `patience`
+ * updates without improvement (0: never). */
+typedef struct run_patience {
+  long patience;
+  double min_delta;
+  double best;    /* -INFINITY before the first update */
+  long best_step;
+  long since;     /* updates since the last improvement */
+} run_patience;
+void run_patience_init(run_patience *p, long patience, double min_delta);
+/* Returns true when value improved on the best (and records step). */
+bool run_patience_update(run_patience *p, double value, long step);
+bool run_patience_exhausted(const run_patience *p);
+void run_patience_save(const run_patience *p, ckpt_writer *w, const char *name);
+syn_status run_patience_load(run_patience *p, const ckpt_file *f, const char *name, syn_err *e);
+
 /* ---- the training driver ---- */
 typedef struct run_progress {
   long iter, iterations;
