@@ -10,6 +10,10 @@ extern "C" {
 #endif
 
 /* ---- IDX files (raw or gzip), validated: magic, type, dimensions, size ---- */
+/* Where Debian's dataset-fashion-mnist package puts the four IDX files (which
+ * scripts/setup.sh installs): the default data folder of every image task. */
+#define DATA_FASHION_MNIST_DIR "/usr/share/datasets/fashion-mnist"
+
 typedef struct idx_array {
   int ndim;
   uint32_t dims[4];
