@@ -43,8 +43,8 @@ typedef struct sweep_group {
   char *command[SWEEP_MAX_TOKENS];   /* the words after the subcommand */
   int n_command;
   bool have_command;
-  char *name_tpl;                    /* "name = ...": folder of a cell (NULL: cell-NNNN) */
-  sweep_dim dim[SWEEP_MAX_DIMS];
+  sweep_dim dim[SWEEP_MAX_DIMS];      /* the key "name" is a cell's folder, not a flag */
+  bool after;                        /* uses {out}: starts when the groups before it are done */
   int n_dims;
   long n_cells, first;               /* cells, and the index of the first in the grid */
 } sweep_group;
@@ -248,10 +248,6 @@ static int grid_parse(sweep_grid *G, const char *path) {
     if (!count_words(p)) GRID_ERR("no key before '='");
     if (only_word(p, "command")) {
       if (parse_command(g, eq + 1, path, line)) return 1;
-    } else if (only_word(p, "name")) {
-      char *v = eq + 1;
-      if (g->name_tpl || !next_token(&v, &g->name_tpl) || next_token(&v, &tok))
-        GRID_ERR("'name' takes one folder name (once per group)");
     } else if (parse_dim(g, p, eq + 1, path, line)) {
       return 1;
     }
@@ -265,6 +261,10 @@ static int grid_parse(sweep_grid *G, const char *path) {
     g = &G->group[k];
     line = g->line;
     if (!g->have_command) GRID_ERR("group %s has no 'command = ...' line", g->title ? g->title : "");
+    for (int t = 0; t < g->n_command; t++) g->after |= strstr(g->command[t], "{out}") != NULL;
+    for (int d = 0; d < g->n_dims; d++)
+      for (int v = 0; v < g->dim[d].n_tuples * g->dim[d].n_names; v++)
+        g->after |= strstr(g->dim[d].value[v], "{out}") != NULL;
     g->first = G->n_cells;
     g->n_cells = 1;
     for (int d = 0; d < g->n_dims; d++) g->n_cells *= g->dim[d].n_tuples;
@@ -348,8 +348,9 @@ static int cell_make(sweep_cell *c, const sweep_grid *G, long index, const char 
     if (index >= G->group[k].first) g = &G->group[k];
   c->g = g;
   long i = index - g->first;
-  if (g->name_tpl) {
-    const char *nm = cell_subst(c, g->name_tpl, out, i);
+  const char *tpl = cell_value(g, i, "name");
+  if (tpl) {
+    const char *nm = cell_subst(c, tpl, out, i);
     if (!nm) return 1;
     if (strlen(nm) >= sizeof c->name || !safe_name(nm)) {
       fprintf(stderr, "synrl sweep: name '%s' of cell %ld: not a plain folder name "
@@ -364,6 +365,7 @@ static int cell_make(sweep_cell *c, const sweep_grid *G, long index, const char 
     if (!(c->argv[c->argc++] = cell_subst(c, g->command[t], out, i))) return 1;
   for (int d = 0; d < g->n_dims; d++)
     for (int j = 0; j < g->dim[d].n_names; j++) {
+      if (!strcmp(g->dim[d].name[j], "name")) continue;
       char flag[80];
       snprintf(flag, sizeof flag, "--%s", g->dim[d].name[j]);
       if (!(c->argv[c->argc++] = cell_subst(c, flag, out, i))) return 1;
@@ -580,12 +582,13 @@ static int write_tables(const sweep_grid *G, const char *out, const cell_status 
   const char *keys[SWEEP_MAX_GROUPS * SWEEP_MAX_DIMS * SWEEP_MAX_ZIP];
   int n_keys = 0;
   bool all_train = true, grouped = G->group[0].title != NULL;
+  for (int k = 0; k < G->n_groups; k++) grouped |= cell_value(&G->group[k], 0, "name") != NULL;
   for (int k = 0; k < G->n_groups; k++) {
     all_train &= G->group[k].kind == RUN_KIND_TRAIN;
     for (int d = 0; d < G->group[k].n_dims; d++)
       for (int j = 0; j < G->group[k].dim[d].n_names; j++) {
         const char *name = G->group[k].dim[d].name[j];
-        bool seen = false;
+        bool seen = !strcmp(name, "name") && grouped; /* the name column says it */
         for (int q = 0; q < n_keys; q++) seen |= !strcmp(keys[q], name);
         if (!seen) keys[n_keys++] = name;
       }
@@ -648,8 +651,9 @@ static int write_tables(const sweep_grid *G, const char *out, const cell_status 
     fprintf(csv.f, "%ld", i);
     fprintf(md.f, "| %ld |", i);
     if (grouped) {
-      fprintf(csv.f, ",%s,%s", c.g->title, c.name);
-      fprintf(md.f, " %s | %s |", c.g->title, c.name);
+      const char *title = c.g->title ? c.g->title : "";
+      fprintf(csv.f, ",%s,%s", title, c.name);
+      fprintf(md.f, " %s | %s |", title, c.name);
     }
     for (int k = 0; k < n_keys; k++) {
       const char *v = cell_value(c.g, gi, keys[k]);
@@ -834,86 +838,89 @@ int cli_sweep(int argc, char **argv) {
     rc = 1;
   }
   bool one_thread = jobs > 1;
-  for (int k = 0; !rc && k < G.n_groups; k++) {
-    const sweep_group *g = &G.group[k];
-    int running = 0;
-    pid_t *pids = calloc((size_t)jobs, sizeof *pids);
-    long *pid_cell = calloc((size_t)jobs, sizeof *pid_cell);
-    if (!pids || !pid_cell) {
-      fprintf(stderr, "%s: out of memory\n", prog);
-      free(pids);
-      free(pid_cell);
-      rc = 1;
-      break;
+  pid_t *pids = calloc((size_t)jobs, sizeof *pids);
+  long *pid_cell = calloc((size_t)jobs, sizeof *pid_cell);
+  if (!rc && (!pids || !pid_cell)) {
+    fprintf(stderr, "%s: out of memory\n", prog);
+    rc = 1;
+  }
+  int running = 0;
+  long i = 0;
+  while (!rc && (i < G.n_cells || running)) {
+    if (!dry && i < G.n_cells && cell_make(&c, &G, i, out) == 0 && c.g->after && i == c.g->first) {
+      /* this group reads earlier groups' outputs: they finish first, on every rank */
+      if (running) goto collect;
+      if (size > 1 && cli_mpi_barrier()) {
+        fprintf(stderr, "%s: MPI barrier failed\n", prog);
+        rc = 1;
+        break;
+      }
     }
-    long i = g->first, end = g->first + g->n_cells;
-    while (i < end || running) {
-      if (running == jobs || (i >= end && running)) { /* wait for a slot: one child ends */
-        int ws;
-        pid_t p = wait(&ws);
-        if (p < 0) {
-          running = 0; /* no children left (ECHILD) */
-          continue;
-        }
-        for (int s = 0; s < jobs; s++)
-          if (pids[s] == p) {
-            bool ok = WIFEXITED(ws) && WEXITSTATUS(ws) == 0;
-            status[pid_cell[s]] = ok ? CELL_OK : CELL_FAILED;
-            if (!ok)
-              fprintf(stderr, "sweep: cell %ld (%s) failed (see the message above); the sweep goes on\n",
-                      pid_cell[s], names[pid_cell[s]]);
-            pids[s] = 0;
-            running--;
-          }
-        continue;
-      }
-      long ci = i++;
-      if ((ci - g->first) % size != rank) continue;
-      char dir[4400];
-      cell_make(&c, &G, ci, out);
-      snprintf(dir, sizeof dir, "%s/%s", out, c.name);
-      if (dry) {
-        printf("cell %ld: ", ci);
-        print_cell(stdout, &c, dir);
-        continue;
-      }
-      if ((status[ci] = cell_check(out, &c, dir)) != CELL_TODO) {
-        if (size > 1) status_write(out, &c, status[ci]);
-        continue;
-      }
-      fprintf(stderr, "sweep: rank %d: cell %ld/%ld: %s\n", rank, ci + 1, G.n_cells, dir);
-      if (record_write(out, &c)) {
-        status[ci] = CELL_FAILED;
-        continue;
-      }
-      if (size > 1) {
-        status[ci] = run_in_process(&c, dir) == 0 ? CELL_OK : CELL_FAILED;
-        status_write(out, &c, status[ci]);
-        if (status[ci] != CELL_OK)
-          fprintf(stderr, "sweep: cell %ld failed (see the message above); the sweep goes on\n", ci);
-        continue;
-      }
-      pid_t p = run_child(&c, dir, exe, one_thread);
+    if (running == jobs || (i >= G.n_cells && running)) {
+    collect:;
+      int ws;
+      pid_t p = wait(&ws);
       if (p < 0) {
-        fprintf(stderr, "sweep: cell %ld: cannot start a process: %s\n", ci, strerror(errno));
-        status[ci] = CELL_FAILED;
+        running = 0; /* no children left (ECHILD) */
         continue;
       }
-      for (int s = 0; s < jobs; s++)
-        if (!pids[s]) {
-          pids[s] = p;
-          pid_cell[s] = ci;
-          break;
+      for (int k = 0; k < jobs; k++)
+        if (pids[k] == p) {
+          bool ok = WIFEXITED(ws) && WEXITSTATUS(ws) == 0;
+          status[pid_cell[k]] = ok ? CELL_OK : CELL_FAILED;
+          if (!ok)
+            fprintf(stderr, "sweep: cell %ld (%s) failed (see the message above); the sweep goes on\n",
+                    pid_cell[k], names[pid_cell[k]]);
+          pids[k] = 0;
+          running--;
         }
-      running++;
+      continue;
     }
-    free(pids);
-    free(pid_cell);
-    /* a later group may read an earlier one's outputs: every rank finishes it first */
-    if (!dry && cli_mpi_barrier()) {
-      fprintf(stderr, "%s: MPI barrier failed\n", prog);
-      rc = 1;
+    long ci = i++;
+    cell_make(&c, &G, ci, out);
+    if ((ci - c.g->first) % size != rank) continue;
+    char dir[4400];
+    snprintf(dir, sizeof dir, "%s/%s", out, c.name);
+    if (dry) {
+      printf("cell %ld: ", ci);
+      print_cell(stdout, &c, dir);
+      continue;
     }
+    if ((status[ci] = cell_check(out, &c, dir)) != CELL_TODO) {
+      if (size > 1) status_write(out, &c, status[ci]);
+      continue;
+    }
+    fprintf(stderr, "sweep: rank %d: cell %ld/%ld: %s\n", rank, ci + 1, G.n_cells, dir);
+    if (record_write(out, &c)) {
+      status[ci] = CELL_FAILED;
+      continue;
+    }
+    if (size > 1) {
+      status[ci] = run_in_process(&c, dir) == 0 ? CELL_OK : CELL_FAILED;
+      status_write(out, &c, status[ci]);
+      if (status[ci] != CELL_OK)
+        fprintf(stderr, "sweep: cell %ld failed (see the message above); the sweep goes on\n", ci);
+      continue;
+    }
+    pid_t p = run_child(&c, dir, exe, one_thread);
+    if (p < 0) {
+      fprintf(stderr, "sweep: cell %ld: cannot start a process: %s\n", ci, strerror(errno));
+      status[ci] = CELL_FAILED;
+      continue;
+    }
+    for (int k = 0; k < jobs; k++)
+      if (!pids[k]) {
+        pids[k] = p;
+        pid_cell[k] = ci;
+        break;
+      }
+    running++;
+  }
+  free(pids);
+  free(pid_cell);
+  if (!rc && !dry && cli_mpi_barrier()) {
+    fprintf(stderr, "%s: MPI barrier failed\n", prog);
+    rc = 1;
   }
   if (!rc && !dry && size > 1) {
     /* rank 0 writes the table: the other ranks' outcomes are in their status files */
