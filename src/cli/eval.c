@@ -42,7 +42,8 @@ static int eval_run_dir(const char *prog, const char *dir) {
   }
   run_summary_free(s);
   if (st) {
-    fprintf(stderr, "%s: %s: %s\n", prog, dir, e.msg);
+    fprintf(stderr, "%s: %s: %s%s\n", prog, dir, st == SYN_ERR_UNSUPPORTED ? "unsupported: " : "",
+            e.msg);
     return 1;
   }
   const char *metric = r.metric ? r.metric : "value";

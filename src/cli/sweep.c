@@ -461,9 +461,21 @@ static bool cell_matches(const char *out, const char *dir, const sweep_cell *c, 
   } else if (strcmp(ver, core_version())) {
     snprintf(why, n, "made by synrl %s, this is %s", ver, core_version());
   } else {
-    /* the recorded words: the flags a run was given that the grid no longer gives */
+    /* first what the run records, so that the message names the setting */
+    flag_pair fl[SWEEP_MAX_TOKENS + SWEEP_MAX_DIMS * SWEEP_MAX_ZIP];
+    int nf = cell_flags(c->argv, c->argc, fl, (int)(sizeof fl / sizeof *fl));
+    ok = true;
+    for (int k = 0; ok && k < nf; k++) {
+      const char *rec = run_summary_setting(s, fl[k].name);
+      if (rec && !same_value(rec, fl[k].value)) {
+        snprintf(why, n, "%.60s=%.100s there, %.100s in the grid", fl[k].name, rec, fl[k].value);
+        ok = false;
+      }
+    }
+    /* then the words the sweep recorded: a flag the run was given that the grid
+     * no longer gives (its default may differ) */
     record_path(path, sizeof path, out, c);
-    FILE *f = fopen(path, "r");
+    FILE *f = ok ? fopen(path, "r") : NULL;
     char line[SWEEP_WORD], *words[SWEEP_MAX_TOKENS + 2 * SWEEP_MAX_DIMS * SWEEP_MAX_ZIP + 8];
     static char store[65536];
     size_t used = 0;
@@ -479,21 +491,12 @@ static bool cell_matches(const char *out, const char *dir, const sweep_cell *c, 
     bool same = f && nw == c->g->n_sub + c->argc;
     for (int t = 0; same && t < c->g->n_sub; t++) same = !strcmp(words[t], c->g->sub[t]);
     for (int t = 0; same && t < c->argc; t++) same = same_value(words[c->g->n_sub + t], c->argv[t]);
-    if (!f) {
+    if (ok && !f) {
       snprintf(why, n, "no record of the command that made it (%.300s)", path);
-    } else if (!same) {
+      ok = false;
+    } else if (ok && !same) {
       snprintf(why, n, "made by another command (%.300s)", path);
-    } else {
-      flag_pair fl[SWEEP_MAX_TOKENS + SWEEP_MAX_DIMS * SWEEP_MAX_ZIP];
-      int nf = cell_flags(c->argv, c->argc, fl, (int)(sizeof fl / sizeof *fl));
-      ok = true;
-      for (int k = 0; ok && k < nf; k++) {
-        const char *rec = run_summary_setting(s, fl[k].name);
-        if (rec && !same_value(rec, fl[k].value)) {
-          snprintf(why, n, "%.60s=%.100s there, %.100s in the grid", fl[k].name, rec, fl[k].value);
-          ok = false;
-        }
-      }
+      ok = false;
     }
   }
   run_summary_free(s);
