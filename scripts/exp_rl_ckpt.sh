@@ -4,7 +4,7 @@
 # checkpoint after every EVERY episodes. Prints a Markdown table: preset,
 # episodes, checkpoints written, bytes each, ms per checkpoint (wall, with the
 # fsync), and whether the run ended bit-identical to one without checkpoints
-# (nets.bin, returns.csv, summary.json without timings).
+# (nets.bin, metrics.csv without its seconds column, summary.json without timings).
 #
 # usage: bash scripts/exp_rl_ckpt.sh            (SYNRL_BIN: default build/synrl)
 # Outputs under runs/rl-ckpt/; finished runs are kept and not redone.
@@ -38,7 +38,7 @@ for c in "${CASES[@]}"; do
   ms=$(awk -v s="${secs:-0}" -v n="${n:-0}" 'BEGIN { if (n > 0) printf "%.1f", 1000 * s / n; else print "-" }')
   a="$R/$preset-plain" b="$R/$preset-ckpt"
   same=NO
-  cmp -s "$a/nets.bin" "$b/nets.bin" && cmp -s "$a/returns.csv" "$b/returns.csv" &&
+  cmp -s "$a/nets.bin" "$b/nets.bin" && cmp -s <(cut -d, -f1,3- "$a/metrics.csv") <(cut -d, -f1,3- "$b/metrics.csv") &&
     cmp -s <(grep -vE '"(seconds|cpu_seconds)"' "$a/summary.json") \
       <(grep -vE '"(seconds|cpu_seconds)"' "$b/summary.json") && same=yes
   echo "| $preset | $eps | ${n:-0} | ${bytes:--} | $ms | $same |"

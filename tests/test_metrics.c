@@ -41,6 +41,32 @@ static void test_load_values(void **st) {
   metrics_free(&t);
 }
 
+/* Every kind's layout: step,seconds first; step is the x column, and a
+ * group of runs of any kind summarises over it. */
+static void test_load_step_layout(void **st) {
+  (void)st;
+  char p[512], q[512];
+  write_text("rl.csv", "step,seconds,steps,return,running_mean\n1,0.5,20,20,20\n2,0.9,30,30,25\n", p,
+             sizeof p);
+  write_text("old.csv", "iter,train_acc\n1,0.5\n", q, sizeof q);
+  metrics_table t[2];
+  syn_err e = {0};
+  assert_int_equal(metrics_load(&t[0], p, &e), SYN_OK);
+  assert_int_equal(t[0].x_col, 0);
+  assert_int_equal(metrics_col(&t[0], "return"), 3);
+  metrics_series s;
+  assert_int_equal(metrics_series_make(&s, t, 1, "return", &e), SYN_OK);
+  assert_int_equal((int)s.len, 2);
+  assert_true(s.x[1] == 2 && s.mean[1] == 30);
+  metrics_series_free(&s);
+  assert_int_equal(metrics_load(&t[1], q, &e), SYN_OK); /* an older train run: x is iter */
+  assert_int_equal(t[1].x_col, 0);
+  assert_int_equal(metrics_series_make(&s, t + 1, 1, "train_acc", &e), SYN_OK);
+  metrics_series_free(&s);
+  metrics_free(&t[0]);
+  metrics_free(&t[1]);
+}
+
 static void expect_bad_n(const char *name, const char *text, size_t len, const char *needle) {
   char p[512];
   tu_path(p, sizeof p, name);
@@ -64,13 +90,14 @@ static void test_load_bad(void **st) {
   (void)st;
   expect_bad("empty.csv", "", "empty file");
   expect_bad("header-only.csv", "iter,train_acc\n", "no data rows");
-  expect_bad("no-iter.csv", "step,train_acc\n1,0.5\n", "no 'iter' column");
+  expect_bad("no-step.csv", "x,train_acc\n1,0.5\n", "no 'step' column");
   expect_bad("fields.csv", "iter,train_acc\n1,0.5\n2,0.5,7\n", ":3: 3 fields");
   expect_bad("few.csv", "iter,train_acc\n1\n", ":2: 1 fields");
   expect_bad("word.csv", "iter,train_acc\n1,0.5\n2,abc\n", ":3: column 'train_acc': 'abc'");
   expect_bad("trail.csv", "iter,train_acc\n1,0.5x\n", ":2:");
   expect_bad("inf.csv", "iter,train_acc\n1,inf\n", ":2:");
   expect_bad("order.csv", "iter,train_acc\n5,0.5\n5,0.6\n", ":3: iter does not increase");
+  expect_bad("order2.csv", "step,seconds,return\n1,0,5\n1,0,6\n", ":3: step does not increase");
   expect_bad("repeat.csv", "iter,a,a\n1,2,3\n", "column 'a' repeated");
   expect_bad("blankname.csv", "iter,,a\n1,2,3\n", "empty column name");
   expect_bad_n("binary.csv", "iter,a\n1,\0002\n", 11, "not a text file");
@@ -177,6 +204,7 @@ static void test_driver_roundtrip(void **st) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_load_values),
+      cmocka_unit_test(test_load_step_layout),
       cmocka_unit_test(test_load_bad),
       cmocka_unit_test(test_series_hand),
       cmocka_unit_test(test_driver_roundtrip),

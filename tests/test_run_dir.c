@@ -111,6 +111,15 @@ static void test_metrics_rows(void **st) {
   tu_path(ck, sizeof ck, "metrics.ckpt");
   tu_path(csv, sizeof csv, "metrics.csv");
   assert_int_equal(run_metrics_write(&m, csv, &e), SYN_OK);
+  /* what the run shell writes, plot reads: step is the x column, empty is NaN */
+  metrics_table t;
+  assert_int_equal(metrics_load(&t, csv, &e), SYN_OK);
+  assert_int_equal(t.x_col, 0);
+  assert_int_equal((int)t.n_rows, 2);
+  assert_int_equal(metrics_col(&t, "acc"), 3);
+  assert_true(metrics_at(&t, 1, 0) == 20 && metrics_at(&t, 0, 1) == 0.25);
+  assert_true(isnan(metrics_at(&t, 0, 3)));
+  metrics_free(&t);
   run_patience p;
   run_patience_init(&p, 2, 0.01);
   assert_true(run_patience_update(&p, 0.5, 1));

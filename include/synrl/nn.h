@@ -265,6 +265,31 @@ typedef enum { NN_ST_F64 = 0, NN_ST_F32 } nn_st_dtype;
  * nearest float32. */
 syn_status nn_mlp_save_safetensors(const nn_mlp *m, const char *path, nn_st_dtype dtype,
                                    syn_err *e);
+/* A layered network (nn_net): per layer l with parameters, layers.l.weight
+ * (dense [in, out]; conv [k*k*in_channels, filters], the im2col layout;
+ * local [positions, k*k*in_channels, filters]), layers.l.bias, and for batch
+ * norm layers.l.gamma, .beta, .moving_mean, .moving_variance
+ * (docs/formats.md). */
+syn_status nn_net_save_safetensors(const nn_net *net, const char *path, nn_st_dtype dtype,
+                                   syn_err *e);
+
+/* Any set of tensors, for networks of the layers above nn (coagent nets):
+ * gather them, then write. Values are copied; add and meta remember a failure
+ * (out of memory, a bad or repeated name) and write reports it. */
+#define NN_ST_MAX_DIMS 4
+#define NN_ST_NAME_MAX 96
+typedef struct nn_st_file nn_st_file;
+syn_status nn_st_new(nn_st_file **out, syn_err *e);
+void nn_st_free(nn_st_file *f);
+void nn_st_meta(nn_st_file *f, const char *key, const char *value); /* "__metadata__" strings */
+void nn_st_add(nn_st_file *f, const char *name, int ndim, const size_t *shape, const double *v);
+void nn_st_add_f32(nn_st_file *f, const char *name, int ndim, const size_t *shape, const float *v);
+/* Writes under a temporary name, then renames into place; refuses (as
+ * nn_st_check_output) an output that is a symbolic link or not a regular
+ * file. */
+syn_status nn_st_write(const nn_st_file *f, const char *path, nn_st_dtype dtype, syn_err *e);
+/* SYN_OK when path does not exist or is a regular file. */
+syn_status nn_st_check_output(const char *path, syn_err *e);
 
 #ifdef __cplusplus
 }

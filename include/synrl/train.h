@@ -486,11 +486,13 @@ typedef struct metrics_table {
   char *names[METRICS_MAX_COLS];
   size_t n_rows;
   double *v;            /* n_rows x n_cols, row-major */
+  int x_col;            /* the step column: "step", or "iter" in files older than it */
 } metrics_table;
 
 /* Reads a metrics.csv. Refuses (naming file and line) a missing header, a
  * repeated column name, a row with the wrong field count, a field that is not
- * a number, no "iter" column, iterations that do not increase, or no rows. */
+ * a number, no "step" column (nor "iter", the step column of older train
+ * runs), steps that do not increase, or no rows. */
 syn_status metrics_load(metrics_table *t, const char *path, syn_err *e);
 void metrics_free(metrics_table *t);
 int metrics_col(const metrics_table *t, const char *name); /* -1 if absent */
@@ -498,9 +500,9 @@ static inline double metrics_at(const metrics_table *t, size_t row, int col) {
   return t->v[row * (size_t)t->n_cols + (size_t)col];
 }
 
-/* One column summarised over a group of runs at every iteration that any run
- * reports (the union, ascending). A run contributes at x its last finite value
- * at an iteration <= x, so a run that stopped early (patience, abort) keeps its
+/* One column summarised over a group of runs at every step (x_col) that any
+ * run reports (the union, ascending). A run contributes at x its last finite
+ * value at a step <= x, so a run that stopped early (patience, abort) keeps its
  * final value; before its first finite value it does not contribute. n[i] is
  * the number of runs that contributed; points with n[i] == 0 are dropped. std
  * is the sample standard deviation (n - 1 in the denominator, as in

@@ -46,6 +46,7 @@ typedef struct plot_opts {
   /* curves, compare */
   const char *metrics, *band;
   bool log_loss, log_x;
+  const char *y; /* curves: the column to draw (default: by the run's kind) */
 } plot_opts;
 
 static cairo_status_t png_write(void *closure, const unsigned char *data, unsigned int len) {
@@ -347,7 +348,8 @@ typedef struct series {
 
 /* Draws one panel with several series (mean lines, optional bands). */
 static void draw_panel(cairo_t *cr, pd_axes *ax, series *ss, int n, const char *band,
-                       const char *ylabel, const char *title, bool logy, bool logx) {
+                       const char *xlabel, const char *ylabel, const char *title, bool logy,
+                       bool logx) {
   double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
   size_t npts = 0;
   bool std = strcmp(band, "std") == 0;
@@ -382,7 +384,7 @@ static void draw_panel(cairo_t *cr, pd_axes *ax, series *ss, int n, const char *
   pd_axes_range(&ylo, &yhi, ax->logy);
   ax->ymin = ylo;
   ax->ymax = yhi;
-  pd_axes_draw(cr, ax, "iteration", ylabel, title);
+  pd_axes_draw(cr, ax, xlabel, ylabel, title);
   for (int k = 0; k < n; k++) {
     const metrics_series *s = &ss[k].s;
     if (!ss[k].band) continue;
@@ -415,9 +417,37 @@ static void draw_panel(cairo_t *cr, pd_axes *ax, series *ss, int n, const char *
 
 static bool is_loss(const char *m) { return strstr(m, "loss") != NULL; }
 
-static int plot_curves(const char *prog, const plot_opts *o, const char *out, const char *run) {
-  metrics_table t;
-  if (load_metrics(prog, run, &t)) return 1;
+/* What a run folder's summary.json says about its metrics.csv: the column
+ * its kind is judged by and the unit of its steps. A bare metrics.csv, or a
+ * run older than summary.json's "kind", is taken for a train run. */
+typedef struct run_axes {
+  bool train;
+  char y[32], x[32];
+} run_axes;
+
+static void run_axes_read(const char *dir_or_file, run_axes *a) {
+  static const char *const y_of_kind[RUN_N_KINDS] = {"train_acc", "valid_acc", "return", "score"};
+  a->train = true;
+  snprintf(a->y, sizeof a->y, "train_acc");
+  snprintf(a->x, sizeof a->x, "iteration");
+  char path[4200];
+  struct stat sb;
+  if (stat(dir_or_file, &sb) != 0 || !S_ISDIR(sb.st_mode)) return;
+  snprintf(path, sizeof path, "%s/summary.json", dir_or_file);
+  run_summary *s = NULL;
+  syn_err e = {0};
+  if (run_summary_load(&s, path, &e)) return;
+  run_kind k = run_summary_kind(s);
+  a->train = k == RUN_KIND_TRAIN;
+  snprintf(a->y, sizeof a->y, "%s", y_of_kind[k]);
+  const char *step = run_summary_get_str(s, "metrics_step");
+  if (step) snprintf(a->x, sizeof a->x, "%s", step);
+  run_summary_free(s);
+}
+
+/* A train run alone, with no --y: its loss and accuracy panels. */
+static int plot_train_panels(const char *prog, const plot_opts *o, const char *out, const char *run,
+                             const metrics_table *t, const char *xlabel) {
   const char *panels[2][2] = {{"train_loss", "valid_loss"}, {"train_acc", "valid_acc"}};
   const char *labels[2] = {"training", "validation"};
   const char *ptitle[2] = {"C  loss", "D  accuracy"};
@@ -431,9 +461,9 @@ static int plot_curves(const char *prog, const plot_opts *o, const char *out, co
     series ss[2];
     int n = 0;
     for (int k = 0; k < 2; k++) {
-      if (metrics_col(&t, panels[p][k]) < 0) continue;
+      if (metrics_col(t, panels[p][k]) < 0) continue;
       syn_err e = {0};
-      if (metrics_series_make(&ss[n].s, &t, 1, panels[p][k], &e)) continue; /* e.g. no valid set */
+      if (metrics_series_make(&ss[n].s, t, 1, panels[p][k], &e)) continue; /* e.g. no valid set */
       ss[n].label = labels[k];
       ss[n].color = pd_color(k);
       ss[n].band = false;
@@ -442,8 +472,8 @@ static int plot_curves(const char *prog, const plot_opts *o, const char *out, co
     if (!n) continue;
     pd_axes ax = {0};
     pd_axes_place(&ax, p * W / 2.0, top, W / 2.0, H - top);
-    draw_panel(cr, &ax, ss, n, "none", p == 0 ? "loss" : "accuracy", ptitle[p], p == 0 && o->log_loss,
-               o->log_x);
+    draw_panel(cr, &ax, ss, n, "none", xlabel, p == 0 ? "loss" : "accuracy", ptitle[p],
+               p == 0 && o->log_loss, o->log_x);
     for (int k = 0; k < n; k++) metrics_series_free(&ss[k].s);
     drawn++;
   }
@@ -454,7 +484,64 @@ static int plot_curves(const char *prog, const plot_opts *o, const char *out, co
     rc = save_png(prog, cr, surf, out);
   }
   finish_canvas(surf, cr);
-  metrics_free(&t);
+  return rc;
+}
+
+/* Runs of any kind: one column (--y, or the first run's kind's figure), a
+ * line per run, over their steps. */
+static int plot_curves(const char *prog, const plot_opts *o, const char *out, const char **runs,
+                       int n_runs) {
+  if (n_runs > MAX_GROUPS) {
+    fprintf(stderr, "%s: curves: at most %d runs\n", prog, MAX_GROUPS);
+    return 2;
+  }
+  metrics_table t[MAX_GROUPS];
+  run_axes ax0;
+  run_axes_read(runs[0], &ax0);
+  int loaded = 0, rc = 0;
+  for (; loaded < n_runs; loaded++)
+    if (load_metrics(prog, runs[loaded], &t[loaded])) {
+      rc = 1;
+      break;
+    }
+  if (!rc && n_runs == 1 && !o->y && ax0.train) {
+    rc = plot_train_panels(prog, o, out, runs[0], &t[0], ax0.x);
+  } else if (!rc) {
+    const char *y = o->y ? o->y : ax0.y;
+    series ss[MAX_GROUPS];
+    int n = 0;
+    for (int r = 0; r < n_runs && !rc; r++) {
+      syn_err e = {0};
+      if (metrics_col(&t[r], y) < 0) {
+        fprintf(stderr, "%s: %s: no column '%s' (choose one with --y)\n", prog, runs[r], y);
+        rc = 2;
+      } else if (metrics_series_make(&ss[n].s, &t[r], 1, y, &e)) {
+        fprintf(stderr, "%s: %s: %s\n", prog, runs[r], e.msg);
+        rc = 1;
+      } else {
+        const char *base = strrchr(runs[r], '/');
+        ss[n].label = base && base[1] ? base + 1 : runs[r];
+        ss[n].color = pd_color(r);
+        ss[n].band = false;
+        n++;
+      }
+    }
+    if (!rc) {
+      int W = o->width ? o->width : 640, H = o->height ? o->height : 420;
+      cairo_surface_t *surf;
+      cairo_t *cr;
+      new_canvas(W, H, &surf, &cr);
+      double top = suptitle(cr, W, o->title);
+      pd_axes ax = {0};
+      pd_axes_place(&ax, 0, top, W, H - top);
+      draw_panel(cr, &ax, ss, n, "none", ax0.x, metric_label(y), metric_label(y),
+                 o->log_loss && is_loss(y), o->log_x);
+      rc = save_png(prog, cr, surf, out);
+      finish_canvas(surf, cr);
+    }
+    for (int k = 0; k < n; k++) metrics_series_free(&ss[k].s);
+  }
+  for (int r = 0; r < loaded; r++) metrics_free(&t[r]);
   return rc;
 }
 
@@ -604,7 +691,7 @@ static int plot_compare(const char *prog, const plot_opts *o, const char *out, c
                !any_band                   ? ""
                : strcmp(o->band, "std") == 0 ? " (mean, band +-1 std)"
                                              : " (mean, band min-max)");
-      draw_panel(cr, &ax, ss, n, o->band, metric_label(metrics[p]), title,
+      draw_panel(cr, &ax, ss, n, o->band, "step", metric_label(metrics[p]), title,
                  o->log_loss && is_loss(metrics[p]), o->log_x);
     }
     for (int k = 0; k < n; k++) metrics_series_free(&ss[k].s);
@@ -619,11 +706,13 @@ done:
 
 static const char *USAGE =
     "usage: synrl plot boundary OUT.png [RUN_DIR] [--target FILE --net FILE] [options]\n"
-    "       synrl plot curves   OUT.png RUN_DIR|metrics.csv [options]\n"
+    "       synrl plot curves   OUT.png RUN_DIR|metrics.csv... [--y COLUMN] [options]\n"
     "       synrl plot compare  OUT.png LABEL=RUN[,RUN...] [LABEL=RUN...] [options]\n\n"
     "boundary: the 2D task's target and learned decision boundaries side by side\n"
     "  (target.bin and net.bin of a run; colour is the output, black the zero line).\n"
-    "curves: one run's training and validation loss and accuracy over iterations.\n"
+    "curves: runs of any kind (train, classify, rl, policy learn) over their steps: the\n"
+    "  column --y, by default the kind's figure (train_acc, valid_acc, return, score),\n"
+    "  one line per run; one train run without --y: its loss and accuracy panels.\n"
     "compare: groups of runs (a RUN may be a quoted glob such as 'runs/2d/adaptive-s*'),\n"
     "  each drawn as its mean over runs with a min-max or +-std band, one panel per\n"
     "  metric. A run that stopped early keeps its last value.";
@@ -646,6 +735,7 @@ static int plot_main(int argc, char **argv) {
       {"metrics", OPT_STR, &o.metrics, 0, 0, NULL,
        "compare: comma-separated metrics.csv columns, one panel each"},
       {"band", OPT_CHOICE, &o.band, 0, 0, "minmax|std|none", "compare: spread band around the mean"},
+      {"y", OPT_STR, &o.y, 0, 0, NULL, "curves: the metrics.csv column to draw (default: by kind)"},
       {"log-loss", OPT_FLAG, &o.log_loss, 0, 0, NULL, "curves, compare: logarithmic loss axis"},
       {"log-x", OPT_FLAG, &o.log_x, 0, 0, NULL, "curves, compare: logarithmic iteration axis"},
       {0},
@@ -672,6 +762,10 @@ static int plot_main(int argc, char **argv) {
   /* options that belong to another kind are an error, not silently ignored */
   static const char *only_bnd[] = {"target", "net", "range", "grid"};
   static const char *only_cmp[] = {"metrics", "band"};
+  if (!cur && o.y) {
+    fprintf(stderr, "%s: --y is for synrl plot curves\n", prog);
+    return 2;
+  }
   for (size_t i = 0; i < 4; i++)
     if (!bnd && opts_find(specs, only_bnd[i])->set) {
       fprintf(stderr, "%s: --%s is for synrl plot boundary\n", prog, only_bnd[i]);
@@ -699,11 +793,11 @@ static int plot_main(int argc, char **argv) {
     return plot_boundary(prog, &o, pos[0], npos == 2 ? pos[1] : NULL);
   }
   if (cur) {
-    if (npos != 2) {
-      fprintf(stderr, "%s: curves takes one run directory or metrics.csv\n", prog);
+    if (npos < 2) {
+      fprintf(stderr, "%s: curves takes run directories or metrics.csv files\n", prog);
       return 2;
     }
-    return plot_curves(prog, &o, pos[0], pos[1]);
+    return plot_curves(prog, &o, pos[0], pos + 1, npos - 1);
   }
   return plot_compare(prog, &o, pos[0], pos + 1, npos - 1);
 }

@@ -105,11 +105,14 @@ syn_status metrics_load(metrics_table *t, const char *path, syn_err *e) {
         }
         t->n_cols = i + 1;
       }
-      iter_col = metrics_col(t, "iter");
+      /* "step" in every kind's layout; "iter" in files written before it */
+      iter_col = metrics_col(t, "step");
+      if (iter_col < 0) iter_col = metrics_col(t, "iter");
       if (iter_col < 0) {
-        s = syn_err_set(e, SYN_ERR_FORMAT, "%s:1: no 'iter' column (not a metrics.csv)", path);
+        s = syn_err_set(e, SYN_ERR_FORMAT, "%s:1: no 'step' column (not a metrics.csv)", path);
         goto done;
       }
+      t->x_col = iter_col;
       continue;
     }
     if (!*l) continue; /* a trailing blank line */
@@ -137,7 +140,8 @@ syn_status metrics_load(metrics_table *t, const char *path, syn_err *e) {
         goto done;
       }
     if (!(row[iter_col] > prev_iter)) {
-      s = syn_err_set(e, SYN_ERR_FORMAT, "%s:%ld: iter does not increase", path, lineno);
+      s = syn_err_set(e, SYN_ERR_FORMAT, "%s:%ld: %s does not increase", path, lineno,
+                      t->names[iter_col]);
       goto done;
     }
     prev_iter = row[iter_col];
@@ -181,9 +185,9 @@ syn_status metrics_series_make(metrics_series *s, const metrics_table *runs, int
   size_t total = 0;
   for (int r = 0; r < n_runs; r++) {
     cols[r] = metrics_col(&runs[r], col);
-    icols[r] = metrics_col(&runs[r], "iter");
-    if (cols[r] < 0 || icols[r] < 0) {
-      const char *missing = icols[r] < 0 ? "iter" : col;
+    icols[r] = runs[r].x_col;
+    if (cols[r] < 0 || icols[r] < 0 || icols[r] >= runs[r].n_cols) {
+      const char *missing = cols[r] < 0 ? col : "step";
       free(cols);
       return syn_err_set(e, SYN_ERR_ARG, "run %d has no column '%s'", r + 1, missing);
     }
