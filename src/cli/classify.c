@@ -193,8 +193,15 @@ int cli_classify(int argc, char **argv) {
   if (cli_check_resume_dir(prog, f.resume, f.out)) return 2;
   rc.out_dir = f.resume ? f.resume : f.out;
   rc.resume = f.resume != NULL;
-  rc.argc = argc;
-  rc.argv = argv;
+  /* the whole command line for summary.json */
+  char **cmd = malloc(((size_t)argc + 2) * sizeof *cmd);
+  if (cmd) {
+    cmd[0] = "synrl";
+    cmd[1] = "classify";
+    memcpy(cmd + 2, argv, (size_t)argc * sizeof *cmd);
+    rc.argc = argc + 2;
+    rc.argv = cmd;
+  }
   if (!f.quiet) {
     rc.on_ready = on_ready;
     rc.train.progress = on_epoch;
@@ -204,5 +211,6 @@ int cli_classify(int argc, char **argv) {
   syn_err e = {0};
   syn_status s = cls_run(&rc, &r, &e);
   cli_stop_release();
+  free(cmd);
   return cls_report(prog, argc, argv, &rc, &r, s, &e, f.quiet);
 }
