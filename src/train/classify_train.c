@@ -10,19 +10,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The reference notes' settings; the authors' code (isapome/BrainProp,
+ * main.py and brainprop.py, read after the runs: docs/agrel.md, "Checked
+ * against the authors' code") has the same values for each of them. */
 syn_status cls_config_preset(cls_config *c, const char *net, syn_err *e) {
   memset(c, 0, sizeof *c);
-  c->rule = CLS_RULE_AGREL;
-  c->lr = 0.1;
-  c->halve_every = 100;
-  c->batch = 128;
+  c->rule = CLS_RULE_AGREL;   /* DeepAGREL/BrainProp; backprop is the baseline */
+  c->lr = 0.1;                /* plain SGD, no momentum */
+  c->halve_every = 100;       /* lr halved every 100 epochs */
+  c->batch = 128;             /* loccon: 32, below */
   c->max_epochs = 500;
-  c->patience = 45;
-  c->min_delta = 0.001;
-  c->restore_best = true;
-  agrel_config_default(&c->agrel);
-  c->init_sd = 0.005;
-  c->bn_momentum = 0.99;
+  c->patience = 45;           /* EarlyStopping(min_delta=0.001, patience=45) on */
+  c->min_delta = 0.001;       /* validation accuracy */
+  c->restore_best = true;     /* notes silent; the best validation epoch's weights (docs/agrel.md) */
+  agrel_config_default(&c->agrel); /* epsilon 0.02, temperature 1 (tf.random.categorical) */
+  c->init_sd = 0.005;         /* kernels N(0, 0.005); the dense MNIST net N(0, 0.01), below */
+  c->bn_momentum = 0.99;      /* Keras' BatchNormalization default */
   c->seed = 1;
   if (strcmp(net, "dense") == 0) {
     c->init_sd = 0.01;
