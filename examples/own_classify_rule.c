@@ -33,30 +33,26 @@ static syn_status signsgd_step(const cls_rule *rule, const cls_batch *b, agrel_s
 }
 
 /* n images of 12x12: class c lights columns c, c+4, c+8 */
-static int make_images(data_set *d, size_t n, uint64_t seed) {
-  memset(d, 0, sizeof *d);
-  d->n = n;
-  d->in_dim = 144;
-  d->out_dim = 4;
-  d->x = core_alloc(n * 144 * sizeof(double));
-  d->labels = core_alloc(n * sizeof(int32_t));
-  if (!d->x || !d->labels) return -1;
+static syn_status make_images(data_set *d, size_t n, uint64_t seed, syn_err *e) {
+  syn_status s = data_set_alloc(d, n, 144, 4, e);
   rng_t r;
   rng_seed(&r, seed, 0);
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = 0; !s && i < n; i++) {
     const int c = (int)rng_below(&r, 4);
     d->labels[i] = c;
     for (int k = 0; k < 144; k++)
       d->x[i * 144 + k] = 0.85 * rng_uniform(&r) + ((k % 12) % 4 == c ? 0.15 : 0.0);
   }
-  return 0;
+  return s;
 }
 
 int main(void) {
   const cls_rule signsgd = {.name = "signsgd", .step = signsgd_step};
   data_set train, valid, test;
-  if (make_images(&train, 400, 1) || make_images(&valid, 100, 2) || make_images(&test, 200, 3)) {
-    fprintf(stderr, "own_classify_rule: out of memory\n");
+  syn_err e = {0};
+  if (make_images(&train, 400, 1, &e) || make_images(&valid, 100, 2, &e) ||
+      make_images(&test, 200, 3, &e)) {
+    fprintf(stderr, "own_classify_rule: %s\n", e.msg);
     return 1;
   }
   const nn_lspec layers[] = {
@@ -66,7 +62,6 @@ int main(void) {
       {.kind = NN_L_DENSE, .units = 4},
   };
   nn_net net;
-  syn_err e = {0};
   if (nn_net_create(&net, 12, 12, 1, 4, layers, &e)) {
     fprintf(stderr, "own_classify_rule: %s\n", e.msg);
     return 1;

@@ -3,8 +3,8 @@
  * setting and the files read, metrics.csv in the shared layout, net.bin),
  * cls_eval_dir equal bit for bit to the run's test accuracy, errors that
  * name their setting, and a rule of the caller's own (cls_rule) with state
- * that a checkpoint carries: an interrupted and resumed run ends as one
- * that never stopped. */
+ * that a checkpoint carries: a run resumed from a mid-epoch checkpoint ends
+ * as one that never stopped. */
 #include "testutil.h"
 
 #include "synrl/core.h"
@@ -102,14 +102,21 @@ static char *slurp_text(const char *dir, const char *name) {
   return (char *)b;
 }
 
+/* data (512 bytes): a folder NAME of n_train raw training rows and n_test
+ * test rows (gzip if test_gz); out (512 bytes): the run folder OUT */
+static void data_folder(char *data, const char *name, uint32_t n_train, uint32_t n_test,
+                        bool test_gz, char *out, const char *out_name) {
+  tu_path(data, 512, name);
+  mkdir(data, 0755);
+  tu_path(out, 512, out_name);
+  write_idx_set(data, "train", n_train, false, 1);
+  write_idx_set(data, "t10k", n_test, test_gz, 2);
+}
+
 static void test_run_and_eval(void **st) {
   (void)st;
   char data[512], out[512];
-  tu_path(data, sizeof data, "idx");
-  mkdir(data, 0755);
-  tu_path(out, sizeof out, "run/a");
-  write_idx_set(data, "train", 140, false, 1); /* raw */
-  write_idx_set(data, "t10k", 30, true, 2);    /* gzip */
+  data_folder(data, "idx", 140, 30, true, out, "run/a");
   cls_run_config rc;
   small_run(&rc, data, out);
   char *argv[] = {"synrl", "classify", "--preset", "fashion-dense"};
@@ -172,11 +179,7 @@ static void test_run_and_eval(void **st) {
 static void test_run_errors(void **st) {
   (void)st;
   char data[512], out[512];
-  tu_path(data, sizeof data, "idx-err");
-  mkdir(data, 0755);
-  tu_path(out, sizeof out, "run-err");
-  write_idx_set(data, "train", 60, false, 1);
-  write_idx_set(data, "t10k", 10, false, 2);
+  data_folder(data, "idx-err", 60, 10, false, out, "run-err");
   cls_run_config rc;
   cls_run_result r;
   syn_err e;
@@ -280,17 +283,6 @@ static void make_net(nn_net *net) {
   nn_net_init_normal(net, 0.1, &r);
 }
 
-typedef struct stopper {
-  long at;
-  volatile sig_atomic_t flag;
-} stopper;
-
-static void stop_after(void *user, long ep, double lr, double l, double ta, double va, double s) {
-  (void)lr, (void)l, (void)ta, (void)va, (void)s;
-  stopper *sp = user;
-  if (ep == sp->at) sp->flag = 1;
-}
-
 static void own_config(cls_config *c, cls_rule *rule, momentum_rule *m, const char *ckpt) {
   *m = (momentum_rule){0};
   *rule = (cls_rule){.name = "momentum", .step = momentum_step, .save = momentum_save,
@@ -321,7 +313,7 @@ static void test_own_rule(void **st) {
   cls_result r;
   nn_net net;
 
-  /* uninterrupted: learns above chance (0.25) */
+  /* without checkpoints: learns above chance (0.25) */
   own_config(&c, &rule, &m, NULL);
   make_net(&net);
   if (cls_train(&net, &tr, &va, NULL, &c, &r, &e)) fail_msg("%s", e.msg);
@@ -331,36 +323,27 @@ static void test_own_rule(void **st) {
   nn_net_destroy(&net);
   free(m.v);
 
-  /* stopped after epoch 2, resumed into fresh objects: the same end */
-  stopper sp = {.at = 2};
+  /* with a checkpoint every 7 minibatches (the last at 14 of 20, mid-epoch
+   * 3), then resumed from it into fresh objects: the same end */
   own_config(&c, &rule, &m, ckpt);
-  c.stop = &sp.flag;
-  c.progress = stop_after;
-  c.progress_user = &sp;
+  c.ckpt_every = 7;
   make_net(&net);
   assert_int_equal(cls_train(&net, &tr, &va, NULL, &c, &r, &e), SYN_OK);
-  assert_true(r.interrupted);
+  assert_int_equal(r.checkpoints, 2);
   nn_net_destroy(&net);
   free(m.v);
-  own_config(&c, &rule, &m, ckpt);
+  own_config(&c, &rule, &m, NULL);
   c.resume_path = ckpt;
   make_net(&net);
   if (cls_train(&net, &tr, &va, NULL, &c, &r, &e)) fail_msg("resume: %s", e.msg);
+  assert_int_equal(r.resumed_epoch, 3);
+  assert_int_equal(r.resumed_batch, 4);
   assert_int_equal(m.steps, 4 * 5);
   assert_true(core_fnv1a64(net.params, net.n_params * sizeof(float), CORE_FNV_INIT) == ref);
   nn_net_destroy(&net);
   free(m.v);
 
   /* its checkpoint is refused to another rule, own or built in */
-  sp = (stopper){.at = 1};
-  own_config(&c, &rule, &m, ckpt);
-  c.stop = &sp.flag;
-  c.progress = stop_after;
-  c.progress_user = &sp;
-  make_net(&net);
-  assert_int_equal(cls_train(&net, &tr, &va, NULL, &c, &r, &e), SYN_OK);
-  nn_net_destroy(&net);
-  free(m.v);
   own_config(&c, &rule, &m, NULL);
   rule.name = "momentum2";
   c.resume_path = ckpt;

@@ -52,6 +52,9 @@ typedef struct data_set {
 } data_set;
 
 void data_set_free(data_set *d);
+/* n rows of in_dim inputs (x, uninitialised) and labels (classes: out_dim):
+ * a classification set for the caller to fill. */
+syn_status data_set_alloc(data_set *d, size_t n, int in_dim, int classes, syn_err *e);
 /* FNV-1a 64 of the rows (x_u8 when present, else x), labels and targets:
  * tells whether two loads read the same data. */
 uint64_t data_set_fnv1a64(const data_set *d);

@@ -11,6 +11,20 @@ void data_set_free(data_set *d) {
   memset(d, 0, sizeof *d);
 }
 
+syn_status data_set_alloc(data_set *d, size_t n, int in_dim, int classes, syn_err *e) {
+  memset(d, 0, sizeof *d);
+  d->n = n;
+  d->in_dim = in_dim;
+  d->out_dim = classes;
+  d->x = core_alloc((n * (size_t)in_dim + 1) * sizeof(double));
+  d->labels = core_alloc((n + 1) * sizeof(int32_t));
+  if (!d->x || !d->labels) {
+    data_set_free(d);
+    return syn_err_set(e, SYN_ERR_NOMEM, "out of memory for %zu rows", n);
+  }
+  return SYN_OK;
+}
+
 uint64_t data_set_fnv1a64(const data_set *d) {
   uint64_t h = CORE_FNV_INIT;
   if (d->x_u8)
