@@ -32,7 +32,7 @@ for o in o-bad1 o-bad2 o-bad3; do
   [ -f "$T/$o/summary.json" ] && fail "$o: failed run left summary.json"
 done
 
-hash_of() { sed -n 's/.*"params_fnv1a64": "\([0-9a-f]*\)".*/\1/p' "$1/summary.json"; }
+hash_of() { sed -n 's/.*"params_fnv1a64":[[:space:]]*"\([0-9a-f]*\)".*/\1/p' "$1/summary.json"; }
 expect_ok "default" "$BIN" "${S[@]}" --out "$T/o-def"
 expect_ok "zeros" "$BIN" "${S[@]}" --warmup 0 --clip-norm 0 --out "$T/o-zero"
 expect_ok "on" "$BIN" "${S[@]}" --warmup 5 --clip-norm 0.5 --out "$T/o-on"
@@ -40,8 +40,9 @@ checks=$((checks + 4))
 [ -n "$(hash_of "$T/o-def")" ] && [ "$(hash_of "$T/o-def")" = "$(hash_of "$T/o-zero")" ] ||
   fail "default and explicit zeros differ"
 [ "$(hash_of "$T/o-def")" != "$(hash_of "$T/o-on")" ] || fail "--warmup/--clip-norm changed nothing"
-grep -q '"warmup_steps": 5,' "$T/o-on/summary.json" || fail "summary lacks warmup_steps"
-grep -q '"clip_norm": 0.5,' "$T/o-on/summary.json" || fail "summary lacks clip_norm"
+grep -qE '"warmup_steps":[[:space:]]*5,' "$T/o-on/summary.json" || fail "summary lacks warmup_steps"
+grep -qE '"clip_norm":[[:space:]]*0.5,' "$T/o-on/summary.json" || fail "summary lacks clip_norm"
+grep -qE '"warmup":[[:space:]]*"5",' "$T/o-on/summary.json" || fail "settings lack warmup"
 
 echo "cli_agrel_stab: $checks checks, $failures failures"
 [ "$failures" -eq 0 ]

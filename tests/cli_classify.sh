@@ -32,7 +32,9 @@ for d in 0 1 2 3 4 5 6 7 8 9; do
     }
     printf "]}\n" }' >"$M/$d.json"
 done
-SMALL=(--data-dir "$M" --n-valid 10 --n-test 10 --batch 16 --quiet)
+SMALL=(--data mnist10k --data-dir "$M" --n-valid 10 --n-test 10 --batch 16 --quiet)
+# key KEY VALUE FILE: summary.json has "KEY": VALUE (cJSON prints a tab after the colon)
+key() { grep -qE "^[[:space:]]*\"$1\":[[:space:]]*$2,?\$" "$3"; }
 
 for net in dense conv loccon; do
   for rule in agrel backprop; do
@@ -40,40 +42,44 @@ for net in dense conv loccon; do
     if expect_ok "$net $rule" "$BIN" classify --net $net --rule $rule --epochs 2 "${SMALL[@]}" --out "$O"; then
       for f in metrics.csv summary.json net.bin; do [ -s "$O/$f" ] || fail "$net $rule: no $f"; done
       [ "$(wc -l <"$O/metrics.csv")" -eq 3 ] || fail "$net $rule: metrics.csv has $(wc -l <"$O/metrics.csv") lines"
-      head -1 "$O/metrics.csv" | grep -q '^epoch,lr,' || fail "$net $rule: metrics.csv header"
-      grep -q "\"rule\": \"$rule\"" "$O/summary.json" || fail "$net $rule: summary rule"
-      grep -q '"epochs": 2,' "$O/summary.json" || fail "$net $rule: summary epochs"
-      grep -q '"train_examples": 60,' "$O/summary.json" || fail "$net $rule: summary train_examples"
-      grep -qE '"test_acc": [0-9.]+' "$O/summary.json" || fail "$net $rule: no test_acc"
+      head -1 "$O/metrics.csv" | grep -qx 'step,seconds,lr,train_loss,train_acc,valid_acc' ||
+        fail "$net $rule: metrics.csv header: $(head -1 "$O/metrics.csv")"
+      key rule "\"$rule\"" "$O/summary.json" || fail "$net $rule: summary rule"
+      key kind '"classify"' "$O/summary.json" || fail "$net $rule: summary kind"
+      key metrics_step '"epoch"' "$O/summary.json" || fail "$net $rule: summary metrics_step"
+      key epochs 2 "$O/summary.json" || fail "$net $rule: summary epochs"
+      key train_examples 60 "$O/summary.json" || fail "$net $rule: summary train_examples"
+      key test_acc '(0(\.[0-9]+)?|1)' "$O/summary.json" || fail "$net $rule: no test_acc fraction"
+      key '(digits-dir|data-dir)' "\"$M\"" "$O/summary.json" || fail "$net $rule: data folder not recorded"
       ls "$O" | grep -q tmp && fail "$net $rule: temporary files left: $(ls "$O")"
     fi
   done
 done
-grep -q '"batch": 16' "$T/o-loccon-agrel/summary.json" || fail "loccon: --batch not applied"
+key batch 16 "$T/o-loccon-agrel/summary.json" || fail "loccon: --batch not applied"
 grep -q 'local32k3s1valid' "$T/o-loccon-agrel/summary.json" || fail "loccon: no locally connected layer"
 
 # the dense net learns the bars (10 classes, chance 10%)
 if expect_ok "dense backprop learns" "$BIN" classify --net dense --rule backprop --epochs 8 --patience 0 "${SMALL[@]}" --out "$T/o-learn"; then
-  awk -F': ' '/"best_valid_acc"/ {gsub(",", "", $2); exit !($2 >= 0.5)}' "$T/o-learn/summary.json" ||
+  awk -F':[[:space:]]*' '/"best_valid_acc"/ {gsub(",", "", $2); exit !($2 >= 0.5)}' "$T/o-learn/summary.json" ||
     fail "dense backprop: $(grep valid_acc "$T/o-learn/summary.json")"
 fi
 
 # a seed fixes the run; another seed changes it
-sum() { sed -n 's/.*"params_fnv1a64": "\(.*\)".*/\1/p' "$1/summary.json"; }
+sum() { sed -n 's/.*"params_fnv1a64":[[:space:]]*"\(.*\)".*/\1/p' "$1/summary.json"; }
 expect_ok "repeat" "$BIN" classify --net conv --rule agrel --epochs 2 --seed 3 "${SMALL[@]}" --out "$T/r1"
 expect_ok "repeat" "$BIN" classify --net conv --rule agrel --epochs 2 --seed 3 "${SMALL[@]}" --out "$T/r2"
 expect_ok "other seed" "$BIN" classify --net conv --rule agrel --epochs 2 --seed 4 "${SMALL[@]}" --out "$T/r3"
 [ -n "$(sum "$T/r1")" ] && [ "$(sum "$T/r1")" = "$(sum "$T/r2")" ] || fail "seed 3 twice: $(sum "$T/r1") vs $(sum "$T/r2")"
 [ "$(sum "$T/r1")" != "$(sum "$T/r3")" ] || fail "seeds 3 and 4 gave the same weights"
 expect_ok "independent feedback" "$BIN" classify --net dense --fb-init independent --epochs 1 "${SMALL[@]}" --out "$T/o-fb"
-grep -q '"fb_init": "independent"' "$T/o-fb/summary.json" || fail "fb-init not recorded"
+key fb_init '"independent"' "$T/o-fb/summary.json" || fail "fb-init not recorded"
 expect_ok "preset" "$BIN" classify --preset mnist-dense --epochs 1 "${SMALL[@]}" --out "$T/o-preset"
-grep -q '"net": "dense"' "$T/o-preset/summary.json" || fail "--preset mnist-dense did not pick dense"
-grep -q '"init_sd": 0.01' "$T/o-preset/summary.json" || fail "--preset mnist-dense: init_sd"
+key net '"dense"' "$T/o-preset/summary.json" || fail "--preset mnist-dense did not pick dense"
+key init_sd 0.01 "$T/o-preset/summary.json" || fail "--preset mnist-dense: init_sd"
 
 expect_ok "arch code" "$BIN" classify --net loccon --arch code --epochs 1 "${SMALL[@]}" --out "$T/o-code"
 grep -q 'local32k3s2valid' "$T/o-code/summary.json" || fail "--arch code: loccon's second layer is not locally connected"
-grep -q '"arch": "code"' "$T/o-code/summary.json" || fail "--arch not recorded"
+key arch '"code"' "$T/o-code/summary.json" || fail "--arch not recorded"
 
 # ---- tiny Fashion-style IDX set
 be32() {
@@ -93,8 +99,11 @@ idx_set "$F" t10k 12
 gzip -k "$F/t10k-images-idx3-ubyte"
 rm "$F/t10k-images-idx3-ubyte"
 if expect_ok "fashion dense" "$BIN" classify --data fashion --data-dir "$F" --n-valid 8 --batch 8 --net dense --epochs 1 --quiet --out "$T/o-f"; then
-  grep -q '"test_examples": 12,' "$T/o-f/summary.json" || fail "fashion: test set"
-  grep -q '"train_examples": 32,' "$T/o-f/summary.json" || fail "fashion: train set"
+  key test_examples 12 "$T/o-f/summary.json" || fail "fashion: test set"
+  key train_examples 32 "$T/o-f/summary.json" || fail "fashion: train set"
+  # the files read, raw or compressed as they were found
+  key test-images "\"$F/t10k-images-idx3-ubyte.gz\"" "$T/o-f/summary.json" || fail "fashion: test images file not recorded"
+  key train-images "\"$F/train-images-idx3-ubyte\"" "$T/o-f/summary.json" || fail "fashion: train images file not recorded"
 fi
 
 # ---- bad flags and files
@@ -121,9 +130,9 @@ expect_err "batch too big" "--batch" "$BIN" "${B[@]}" --batch 500
 expect_err "n-train too big" "--n-train" "$BIN" "${B[@]}" --n-train 61
 expect_err "n-train negative" "--n-train" "$BIN" "${B[@]}" --n-train -5
 if expect_ok "n-train" "$BIN" classify "${SMALL[@]}" --net dense --epochs 1 --n-train 20 --out "$T/o-nt"; then
-  grep -q '"train_examples": 20,' "$T/o-nt/summary.json" || fail "n-train: summary train_examples"
+  key train_examples 20 "$T/o-nt/summary.json" || fail "n-train: summary train_examples"
 fi
-expect_err "split too big" "--n-valid" "$BIN" classify --data-dir "$M" --n-valid 50 --n-test 40 --quiet --epochs 1
+expect_err "split too big" "--n-valid" "$BIN" classify --data mnist10k --data-dir "$M" --n-valid 50 --n-test 40 --quiet --epochs 1
 expect_err "fashion n-test" "--n-test" "$BIN" classify --data fashion --data-dir "$F" --n-test 5 --quiet
 expect_err "no data dir" "$T/none" "$BIN" classify --data-dir "$T/none" --quiet --epochs 1
 expect_err "fashion dir without files" "--data-dir" "$BIN" classify --data fashion --data-dir "$M" --quiet
@@ -146,13 +155,45 @@ rm "$T/bad-missing/4.json"
 mk_bad count
 sed -i 's/\]}$/,0.5]}/' "$T/bad-count/4.json"
 for c in trunc value garbage missing count; do
-  expect_err "json $c" "$T/bad-$c/4.json" "$BIN" classify --data-dir "$T/bad-$c" --n-valid 10 --n-test 10 --quiet --epochs 1 --out "$T/o-bad-$c"
+  expect_err "json $c" "$T/bad-$c/4.json" "$BIN" classify --data mnist10k --data-dir "$T/bad-$c" --n-valid 10 --n-test 10 --quiet --epochs 1 --out "$T/o-bad-$c"
   no_complete_output "json $c" "$T/o-bad-$c"
 done
 cp -r "$F" "$T/fbad"
 truncate -s -3 "$T/fbad/train-images-idx3-ubyte"
 expect_err "idx truncated" "$T/fbad/train-images-idx3-ubyte" "$BIN" classify --data fashion --data-dir "$T/fbad" --quiet --n-valid 8 --out "$T/o-fbad"
 no_complete_output "idx truncated" "$T/o-fbad"
+
+# exit statuses (docs/bad-inputs.md): 1 for a bad data file, 2 for a bad flag
+rc_is() { # NAME WANT CMD...
+  local name=$1 want=$2
+  shift 2
+  checks=$((checks + 1))
+  "$@" >/dev/null 2>&1 </dev/null
+  local rc=$?
+  [ "$rc" -eq "$want" ] || fail "$name: exit status $rc, expected $want"
+}
+rc_is "bad IDX file" 1 "$BIN" classify --data fashion --data-dir "$T/fbad" --quiet --n-valid 8
+rc_is "bad JSON file" 1 "$BIN" classify --data mnist10k --data-dir "$T/bad-trunc" --n-valid 10 --n-test 10 --quiet --epochs 1
+rc_is "folder without the IDX files" 1 "$BIN" classify --data fashion --data-dir "$M" --quiet
+rc_is "split too big" 2 "$BIN" classify --data mnist10k --data-dir "$M" --n-valid 50 --n-test 40 --quiet --epochs 1
+rc_is "bad --net" 2 "$BIN" "${B[@]}" --net resnet
+
+# no flags: the default preset, on the Fashion-MNIST that setup installs, at
+# the settings under which DeepAGREL learns there (a short run of it)
+FASHION=/usr/share/datasets/fashion-mnist
+if [ -f "$FASHION/t10k-labels-idx1-ubyte.gz" ] || [ -f "$FASHION/t10k-labels-idx1-ubyte" ]; then
+  if expect_ok "default" "$BIN" classify --n-train 256 --n-valid 64 --epochs 1 --quiet --out "$T/o-default"; then
+    S="$T/o-default/summary.json"
+    key preset '"fashion-conv"' "$S" || fail "default: preset"
+    key data '"fashion"' "$S" || fail "default: data"
+    key data-dir "\"$FASHION\"" "$S" || fail "default: data folder"
+    key lr 0.05 "$S" || fail "default: lr"
+    key bn_momentum 0.9 "$S" || fail "default: bn momentum"
+    grep -qE '"train-images":[[:space:]]*"'"$FASHION"'/train-images-idx3-ubyte(\.gz)?"' "$S" || fail "default: file read not recorded"
+  fi
+else
+  echo "skip: the default run ($FASHION not installed)"
+fi
 
 # a rerun whose net.bin cannot be written fails and leaves no summary.json
 O="$T/o-dense-agrel"

@@ -58,7 +58,7 @@ static void test_step_clip(void **st) {
 }
 
 /* A few rows, a dense net; returns the FNV hash of the weights after training */
-static uint64_t train_small(cls_rule rule, double lr, long warmup, long epochs, size_t batch) {
+static uint64_t train_small(const cls_rule *rule, double lr, long warmup, long epochs, size_t batch) {
   data_set tr = {0}, va = {0};
   tr.n = 24;
   va.n = 8;
@@ -105,7 +105,7 @@ static uint64_t train_small(cls_rule rule, double lr, long warmup, long epochs, 
 static void test_warmup(void **st) {
   (void)st;
   for (int rule = 0; rule < 2; rule++) {
-    cls_rule ru = rule ? CLS_RULE_BACKPROP : CLS_RULE_AGREL;
+    const cls_rule *ru = rule ? CLS_RULE_BACKPROP : CLS_RULE_AGREL;
     assert_true(train_small(ru, 0.2, 4, 1, 24) == train_small(ru, 0.05, 0, 1, 24));
     assert_true(train_small(ru, 0.2, 4, 1, 24) != train_small(ru, 0.2, 0, 1, 24));
     assert_true(train_small(ru, 0.2, 1, 3, 8) == train_small(ru, 0.2, 0, 3, 8));

@@ -408,6 +408,44 @@ static void test_empty_missing(void **st) {
   assert_contains(e.msg, p);
 }
 
+/* idx_find: the compressed file first, the raw one else, an error naming
+ * the folder and the stem when neither is there; idx_dir_find: all four. */
+static void test_find(void **st) {
+  (void)st;
+  char dir[512], p[4300], got[4300];
+  tu_path(dir, sizeof dir, "find");
+  mkdir(dir, 0755);
+  syn_err e = {0};
+  assert_int_equal(idx_find(got, sizeof got, dir, "a-idx1-ubyte", &e), SYN_ERR_IO);
+  assert_contains(e.msg, dir);
+  assert_contains(e.msg, "a-idx1-ubyte");
+  snprintf(p, sizeof p, "%s/a-idx1-ubyte", dir);
+  write_raw(p, "x", 1);
+  assert_int_equal(idx_find(got, sizeof got, dir, "a-idx1-ubyte", &e), SYN_OK);
+  assert_string_equal(got, p);
+  snprintf(p, sizeof p, "%s/a-idx1-ubyte.gz", dir);
+  write_gz(p, "x", 1);
+  assert_int_equal(idx_find(got, sizeof got, dir, "a-idx1-ubyte", &e), SYN_OK);
+  assert_string_equal(got, p);
+  /* a path that does not fit is an error, not a cut name */
+  char small[8];
+  assert_int_equal(idx_find(small, sizeof small, dir, "a-idx1-ubyte", &e), SYN_ERR_IO);
+  idx_dir_files f;
+  assert_int_equal(idx_dir_find(&f, dir, &e), SYN_ERR_IO);
+  assert_contains(e.msg, dir);
+  const char *stems[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte.gz",
+                          "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+  for (int i = 0; i < 4; i++) {
+    snprintf(p, sizeof p, "%s/%s", dir, stems[i]);
+    write_raw(p, "x", 1);
+  }
+  assert_int_equal(idx_dir_find(&f, dir, &e), SYN_OK);
+  snprintf(p, sizeof p, "%s/train-labels-idx1-ubyte.gz", dir);
+  assert_string_equal(f.train_labels, p);
+  snprintf(p, sizeof p, "%s/t10k-images-idx3-ubyte", dir);
+  assert_string_equal(f.test_images, p);
+}
+
 /* ---------------- image data sets ---------------- */
 static void save_idx(const char *name, int ndim, const uint32_t *dims, const uint8_t *data,
                      char *path, size_t n) {
@@ -742,6 +780,7 @@ int main(void) {
       cmocka_unit_test(test_bad_sizes),
       cmocka_unit_test(test_corrupt_gzip),
       cmocka_unit_test(test_empty_missing),
+      cmocka_unit_test(test_find),
       cmocka_unit_test(test_images_load),
       cmocka_unit_test(test_split),
       cmocka_unit_test(test_boundary_defaults),

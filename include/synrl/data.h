@@ -26,6 +26,19 @@ syn_status idx_load_u8(idx_array *out, const char *path, int expect_ndim, syn_er
 void idx_free(idx_array *a);
 /* Writes an unsigned-byte IDX array (raw, or gzip if the name ends in .gz). */
 syn_status idx_save_u8(const idx_array *a, const char *path, syn_err *e);
+/* The file of an MNIST-format folder that a loader reads for `stem`
+ * ("train-images-idx3-ubyte"): DIR/STEM.gz if it exists, else DIR/STEM.
+ * SYN_ERR_IO naming both when neither exists or the path does not fit in n. */
+syn_status idx_find(char *out, size_t n, const char *dir, const char *stem, syn_err *e);
+
+/* The four IDX files of an MNIST-format folder (Fashion-MNIST, MNIST), as
+ * idx_find chose them: what a run read, for its summary. */
+typedef struct idx_dir_files {
+  char train_images[4096], train_labels[4096], test_images[4096], test_labels[4096];
+} idx_dir_files;
+/* Finds the four files in dir (one SYN_ERR_IO error naming dir and the stems
+ * when one is missing). */
+syn_status idx_dir_find(idx_dir_files *f, const char *dir, syn_err *e);
 
 /* ---- data sets held in memory ---- */
 typedef struct data_set {
@@ -39,6 +52,12 @@ typedef struct data_set {
 } data_set;
 
 void data_set_free(data_set *d);
+/* n rows of in_dim inputs (x, uninitialised) and labels (classes: out_dim):
+ * a classification set for the caller to fill. */
+syn_status data_set_alloc(data_set *d, size_t n, int in_dim, int classes, syn_err *e);
+/* FNV-1a 64 of the rows (x_u8 when present, else x), labels and targets:
+ * tells whether two loads read the same data. */
+uint64_t data_set_fnv1a64(const data_set *d);
 nn_batch data_set_batch(const data_set *d);
 /* Copies rows idx[0..n) of src. */
 syn_status data_set_subset(data_set *dst, const data_set *src, const uint32_t *idx, size_t n,
@@ -47,6 +66,10 @@ syn_status data_set_subset(data_set *dst, const data_set *src, const uint32_t *i
  * agree and labels are below `classes`. */
 syn_status data_images_load(data_set *d, const char *images, const char *labels, size_t limit,
                             int classes, syn_err *e);
+/* The training and test sets of an MNIST-format folder's four files, with
+ * `classes` labels; both must hold h x w images. */
+syn_status data_idx_dir_load(const idx_dir_files *f, int classes, int h, int w, data_set *train,
+                             data_set *test, syn_err *e);
 /* The paper's split: each row goes to validation with probability p_valid. */
 syn_status data_split_random(const data_set *all, double p_valid, uint64_t seed, data_set *train,
                              data_set *valid, syn_err *e);
@@ -71,6 +94,9 @@ syn_status boundary2d_make(const boundary2d_config *c, nn_mlp *target, data_set 
  * each {"data": [...]} with 784 numbers in [0, 1] per image. Labels come from
  * the file names; rows are in file order. */
 syn_status mnist_json_load_dir(data_set *d, const char *dir, syn_err *e);
+/* The folder that mnist_json_load_dir reads for dir (dir itself or
+ * dir/package/src/digits): SYN_ERR_IO when it holds no 0.json. */
+syn_status mnist_json_find_dir(char *out, size_t n, const char *dir, syn_err *e);
 /* One file of that format, labelled `label`, appended to d (d zeroed first time). */
 syn_status mnist_json_load_file(data_set *d, const char *path, int label, syn_err *e);
 /* CIFAR-10 binary batches: records of 1 label byte (< 10) and 3072 pixel bytes

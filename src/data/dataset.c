@@ -11,6 +11,31 @@ void data_set_free(data_set *d) {
   memset(d, 0, sizeof *d);
 }
 
+syn_status data_set_alloc(data_set *d, size_t n, int in_dim, int classes, syn_err *e) {
+  memset(d, 0, sizeof *d);
+  d->n = n;
+  d->in_dim = in_dim;
+  d->out_dim = classes;
+  d->x = core_alloc((n * (size_t)in_dim + 1) * sizeof(double));
+  d->labels = core_alloc((n + 1) * sizeof(int32_t));
+  if (!d->x || !d->labels) {
+    data_set_free(d);
+    return syn_err_set(e, SYN_ERR_NOMEM, "out of memory for %zu rows", n);
+  }
+  return SYN_OK;
+}
+
+uint64_t data_set_fnv1a64(const data_set *d) {
+  uint64_t h = CORE_FNV_INIT;
+  if (d->x_u8)
+    h = core_fnv1a64(d->x_u8, d->n * (size_t)d->in_dim, h);
+  else if (d->x)
+    h = core_fnv1a64(d->x, d->n * (size_t)d->in_dim * sizeof(double), h);
+  if (d->labels) h = core_fnv1a64(d->labels, d->n * sizeof(int32_t), h);
+  if (d->targets) h = core_fnv1a64(d->targets, d->n * (size_t)d->out_dim * sizeof(double), h);
+  return h;
+}
+
 nn_batch data_set_batch(const data_set *d) {
   nn_batch b = {.n = d->n,
                 .in_dim = d->in_dim,
@@ -102,6 +127,22 @@ done:
   idx_free(&im);
   idx_free(&lb);
   if (s) data_set_free(d);
+  return s;
+}
+
+syn_status data_idx_dir_load(const idx_dir_files *f, int classes, int h, int w, data_set *train,
+                             data_set *test, syn_err *e) {
+  memset(test, 0, sizeof *test);
+  syn_status s = data_images_load(train, f->train_images, f->train_labels, 0, classes, e);
+  if (!s) s = data_images_load(test, f->test_images, f->test_labels, 0, classes, e);
+  if (!s && train->in_dim != h * w)
+    s = syn_err_set(e, SYN_ERR_FORMAT, "%s: images are not %dx%d", f->train_images, h, w);
+  if (!s && test->in_dim != h * w)
+    s = syn_err_set(e, SYN_ERR_FORMAT, "%s: images are not %dx%d", f->test_images, h, w);
+  if (s) {
+    data_set_free(train);
+    data_set_free(test);
+  }
   return s;
 }
 

@@ -149,3 +149,23 @@ syn_status idx_save_u8(const idx_array *a, const char *path, syn_err *e) {
   }
   return SYN_OK;
 }
+
+syn_status idx_find(char *out, size_t n, const char *dir, const char *stem, syn_err *e) {
+  struct stat sb;
+  /* the compressed file first: Debian's packages ship only .gz */
+  if ((size_t)snprintf(out, n, "%s/%s.gz", dir, stem) < n && stat(out, &sb) == 0) return SYN_OK;
+  if ((size_t)snprintf(out, n, "%s/%s", dir, stem) < n && stat(out, &sb) == 0) return SYN_OK;
+  if (n) out[0] = 0;
+  return syn_err_set(e, SYN_ERR_IO, "%s: no %s or %s.gz", dir, stem, stem);
+}
+
+syn_status idx_dir_find(idx_dir_files *f, const char *dir, syn_err *e) {
+  char *const paths[4] = {f->train_images, f->train_labels, f->test_images, f->test_labels};
+  static const char *const stems[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                       "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+  for (int i = 0; i < 4; i++)
+    if (idx_find(paths[i], sizeof f->train_images, dir, stems[i], e))
+      return syn_err_set(e, SYN_ERR_IO, "%s lacks {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]",
+                         dir);
+  return SYN_OK;
+}

@@ -157,20 +157,24 @@ done:
   return s;
 }
 
+syn_status mnist_json_find_dir(char *out, size_t n, const char *dir, syn_err *e) {
+  char path[4200];
+  struct stat sb;
+  snprintf(out, n, "%s", dir);
+  snprintf(path, sizeof path, "%s/0.json", out);
+  if (stat(path, &sb) == 0) return SYN_OK;
+  snprintf(out, n, "%s/package/src/digits", dir);
+  snprintf(path, sizeof path, "%s/0.json", out);
+  if (stat(path, &sb) == 0) return SYN_OK;
+  return syn_err_set(e, SYN_ERR_IO,
+                     "%s: no 0.json here or in package/src/digits (run scripts/fetch_mnist.sh)", dir);
+}
+
 syn_status mnist_json_load_dir(data_set *out, const char *dir, syn_err *e) {
   memset(out, 0, sizeof *out);
   char base[4096], path[4200];
-  snprintf(base, sizeof base, "%s", dir);
-  struct stat sb;
-  snprintf(path, sizeof path, "%s/0.json", base);
-  if (stat(path, &sb) != 0) {
-    snprintf(base, sizeof base, "%s/package/src/digits", dir);
-    snprintf(path, sizeof path, "%s/0.json", base);
-    if (stat(path, &sb) != 0)
-      return syn_err_set(e, SYN_ERR_IO,
-                         "%s: no 0.json here or in package/src/digits (run scripts/fetch_mnist.sh)",
-                         dir);
-  }
+  syn_status found = mnist_json_find_dir(base, sizeof base, dir, e);
+  if (found) return found;
   /* x and labels grow with realloc; move into core_alloc'd buffers at the end */
   data_set d = {0};
   syn_status s = SYN_OK;

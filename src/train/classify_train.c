@@ -1,6 +1,7 @@
 /* The training driver for layered networks: epochs of shuffled minibatches,
- * lr halving, early stopping on validation accuracy (Keras' EarlyStopping
- * semantics), per-epoch metrics; and the reference code's networks. */
+ * each handed to the configured rule (cls_rule), lr halving, early stopping
+ * on validation accuracy (Keras' EarlyStopping semantics), per-epoch
+ * metrics, checkpoints; and the reference code's networks. */
 #include "synrl/train.h"
 #include "core/fileio.h"
 
@@ -9,19 +10,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The reference notes' settings; the authors' code (isapome/BrainProp,
+ * main.py and brainprop.py, read after the runs: docs/agrel.md, "Checked
+ * against the authors' code") has the same values for each of them. */
 syn_status cls_config_preset(cls_config *c, const char *net, syn_err *e) {
   memset(c, 0, sizeof *c);
-  c->rule = CLS_RULE_AGREL;
-  c->lr = 0.1;
-  c->halve_every = 100;
-  c->batch = 128;
+  c->rule = CLS_RULE_AGREL;   /* DeepAGREL/BrainProp; backprop is the baseline */
+  c->lr = 0.1;                /* plain SGD, no momentum */
+  c->halve_every = 100;       /* lr halved every 100 epochs */
+  c->batch = 128;             /* loccon: 32, below */
   c->max_epochs = 500;
-  c->patience = 45;
-  c->min_delta = 0.001;
-  c->restore_best = true;
-  agrel_config_default(&c->agrel);
-  c->init_sd = 0.005;
-  c->bn_momentum = 0.99;
+  c->patience = 45;           /* EarlyStopping(min_delta=0.001, patience=45) on */
+  c->min_delta = 0.001;       /* validation accuracy */
+  c->restore_best = true;     /* notes silent; the best validation epoch's weights (docs/agrel.md) */
+  agrel_config_default(&c->agrel); /* epsilon 0.02, temperature 1 (tf.random.categorical) */
+  c->init_sd = 0.005;         /* kernels N(0, 0.005); the dense MNIST net N(0, 0.01), below */
+  c->bn_momentum = 0.99;      /* Keras' BatchNormalization default */
   c->seed = 1;
   if (strcmp(net, "dense") == 0) {
     c->init_sd = 0.01;
@@ -104,6 +108,23 @@ static float *to_float(const data_set *d) {
   return f;
 }
 
+syn_status cls_set_accuracy(const nn_net *net, const data_set *d, size_t chunk, double *acc,
+                            syn_err *e) {
+  *acc = NAN;
+  if (!d->n) return SYN_OK;
+  if ((size_t)d->in_dim != net->layer[0].in_size || !d->labels)
+    return syn_err_set(e, SYN_ERR_ARG, "data set: %d inputs, the network takes %zu", d->in_dim,
+                       net->layer[0].in_size);
+  float *x = to_float(d);
+  nn_net_ws ws = {0};
+  if (!x) return syn_err_set(e, SYN_ERR_NOMEM, "out of memory for %zu rows", d->n);
+  syn_status s = nn_net_ws_create(&ws, net, chunk, e);
+  if (!s) *acc = cls_accuracy(net, &ws, x, d->labels, d->n);
+  nn_net_ws_destroy(&ws);
+  core_free(x);
+  return s;
+}
+
 static syn_status check_set(const nn_net *net, const data_set *d, const char *what, syn_err *e) {
   if (!d) return SYN_OK;
   if ((size_t)d->in_dim != net->layer[0].in_size || !d->labels)
@@ -122,18 +143,21 @@ typedef struct epoch_row {
   double lr, train_loss, train_acc, valid_acc, seconds;
 } epoch_row;
 
+/* metrics.csv from the rows so far, in the shared layout (run_metrics). The
+ * rows stay numbers so that checkpoints keep their binary section. */
 static syn_status write_metrics(const char *dir, const epoch_row *rows, long n, syn_err *e) {
   char path[4200];
   snprintf(path, sizeof path, "%s/metrics.csv", dir);
-  fio_writer w;
-  syn_status s = fio_text_open(&w, path, e);
+  run_metrics m;
+  syn_status s = run_metrics_init(&m, "lr,train_loss,train_acc,valid_acc", e);
   if (s) return s;
-  fprintf(w.f, "epoch,lr,train_loss,train_acc,valid_acc,seconds\n");
-  for (long i = 0; i < n; i++)
-    fprintf(w.f, "%ld,%.9g,%.9g,%.6f,%.6f,%.3f\n", rows[i].epoch, rows[i].lr, rows[i].train_loss,
-            rows[i].train_acc, rows[i].valid_acc, rows[i].seconds);
-  if (ferror(w.f)) w.err = 5;
-  return fio_text_commit(&w, e);
+  for (long i = 0; i < n; i++) {
+    const double v[4] = {rows[i].lr, rows[i].train_loss, rows[i].train_acc, rows[i].valid_acc};
+    run_metrics_row(&m, (double)rows[i].epoch, rows[i].seconds, v);
+  }
+  s = run_metrics_write(&m, path, e);
+  run_metrics_free(&m);
+  return s;
 }
 
 /* ---------------- checkpoints ---------------- */
@@ -217,6 +241,13 @@ static syn_status get_weights(const ckpt_file *f, const char *name, const nn_net
   return ckpt_sec_done(&s, e);
 }
 
+/* The rule's byte in cls.loop: the built-ins keep the codes of the enum they
+ * replaced (so earlier checkpoints resume); any other rule is 2, its name in
+ * section cls.rule. */
+static uint8_t rule_code(const cls_rule *r) {
+  return r == CLS_RULE_AGREL ? 0 : r == CLS_RULE_BACKPROP ? 1 : 2;
+}
+
 syn_status cls_checkpoint_check(const char *path, const char *config, syn_err *e) {
   return ckpt_file_check_text(path, "cls.config", config, e);
 }
@@ -231,7 +262,7 @@ static syn_status save_checkpoint(const nn_net *net, const cls_config *c, size_t
   ckpt_put_str(&w, c->ckpt_config ? c->ckpt_config : "");
   ckpt_end(&w);
   ckpt_begin(&w, "cls.loop");
-  ckpt_put_u8(&w, (uint8_t)c->rule);
+  ckpt_put_u8(&w, rule_code(c->rule));
   ckpt_put_i64(&w, c->max_epochs);
   ckpt_put_u64(&w, n_train);
   ckpt_put_u64(&w, c->batch);
@@ -267,6 +298,12 @@ static syn_status save_checkpoint(const nn_net *net, const cls_config *c, size_t
     put_weights(&w, net, best, best + net->n_params, best + 2 * net->n_params);
     ckpt_end(&w);
   }
+  if (rule_code(c->rule) == 2) {
+    ckpt_begin(&w, "cls.rule");
+    ckpt_put_str(&w, c->rule->name ? c->rule->name : "");
+    ckpt_end(&w);
+  }
+  if (c->rule->save) c->rule->save(c->rule, &w);
   syn_status s = ckpt_writer_save(&w, c->ckpt_path, e);
   if (!s) {
     r->checkpoints++;
@@ -289,7 +326,7 @@ static syn_status load_checkpoint(nn_net *net, const cls_config *c, size_t n_tra
   uint8_t rule = ckpt_get_u8(&s);
   int64_t max_epochs = ckpt_get_i64(&s);
   uint64_t n = ckpt_get_u64(&s), batch = ckpt_get_u64(&s);
-  if (!s.err && (rule != (uint8_t)c->rule || max_epochs != c->max_epochs || n != n_train ||
+  if (!s.err && (rule != rule_code(c->rule) || max_epochs != c->max_epochs || n != n_train ||
                  batch != c->batch)) {
     st = ckpt_sec_fail(&s, e, "written by a run with another rule, epoch count, training set or batch size");
     goto out;
@@ -363,8 +400,21 @@ static syn_status load_checkpoint(nn_net *net, const cls_config *c, size_t n_tra
                      no_best ? "present without a best epoch" : "missing");
     goto out;
   }
-  if (!no_best)
-    st = get_weights(&f, "cls.best", net, best, best + net->n_params, best + 2 * net->n_params, e);
+  if (!no_best &&
+      (st = get_weights(&f, "cls.best", net, best, best + net->n_params, best + 2 * net->n_params, e)))
+    goto out;
+  if (rule_code(c->rule) == 2) {
+    if ((st = ckpt_open(&f, "cls.rule", &s, e))) goto out;
+    size_t n_name;
+    const char *name = ckpt_get_str(&s, &n_name);
+    const char *want = c->rule->name ? c->rule->name : "";
+    if (!s.err && (n_name != strlen(want) || memcmp(name, want, n_name) != 0)) {
+      st = ckpt_sec_fail(&s, e, "written by a run with another rule");
+      goto out;
+    }
+    if ((st = ckpt_sec_done(&s, e))) goto out;
+  }
+  if (c->rule->load) st = c->rule->load(c->rule, &f, e);
 out:
   ckpt_file_free(&f);
   return st;
@@ -378,6 +428,7 @@ syn_status cls_train(nn_net *net, const data_set *train, const data_set *valid,
   if (!(c->lr > 0) || c->batch < 1 || c->max_epochs < 1 || c->patience < 0 ||
       !(c->min_delta >= 0) || c->warmup_steps < 0)
     return syn_err_set(e, SYN_ERR_ARG, "training settings out of range");
+  if (!c->rule || !c->rule->step) return syn_err_set(e, SYN_ERR_ARG, "no learning rule");
   if (c->ckpt_every < 0 || !(c->ckpt_every_s >= 0))
     return syn_err_set(e, SYN_ERR_ARG, "checkpoint interval must be >= 0");
   if (!train || train->n == 0) return syn_err_set(e, SYN_ERR_ARG, "empty training set");
@@ -468,10 +519,10 @@ syn_status cls_train(nn_net *net, const data_set *train, const data_set *valid,
        * gb comes from the epoch and position, so a resumed run keeps it */
       double lr_t = lr;
       if (gb < c->warmup_steps) lr_t = lr * (double)(gb + 1) / (double)c->warmup_steps;
-      s = c->rule == CLS_RULE_AGREL
-              ? agrel_step(net, &ws, &c->agrel, xb, lb, m, (float)lr_t, &ls.draws, &info, e)
-              : netbp_step(net, &ws, xb, lb, m, (float)lr_t, &ls.draws, &info, e);
-      if (s) goto done;
+      const cls_batch batch = {.net = net, .ws = &ws, .x = xb, .labels = lb, .n = m,
+                               .lr = (float)lr_t, .step = gb, .epoch = ls.ep, .rng = &ls.draws,
+                               .config = c};
+      if ((s = c->rule->step(c->rule, &batch, &info, e))) goto done;
       ls.loss_sum += info.loss * (double)m;
       ls.correct += info.n_correct;
     }
@@ -485,7 +536,11 @@ syn_status cls_train(nn_net *net, const data_set *train, const data_set *valid,
     if (c->progress)
       c->progress(c->progress_user, ep, lr, row->train_loss, row->train_acc, vacc, row->seconds);
     if (isnan(vacc)) continue;
-    /* Keras EarlyStopping: an improvement must exceed min_delta */
+    /* Keras EarlyStopping: an improvement must exceed min_delta, tested as
+     * vacc - min_delta > best. run_patience tests vacc > best + min_delta,
+     * which rounds differently (10,000 validation rows, min_delta 0.001:
+     * 0.0011 after 0.0001 improves here, not there), so the stopping epoch
+     * of a run could change: this loop keeps its own test. */
     if (vacc - c->min_delta > ls.best_acc || ls.best_acc < 0) {
       ls.best_acc = vacc;
       ls.best_epoch = ep;
