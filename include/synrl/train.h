@@ -317,9 +317,10 @@ void run_settings_data(char *buf, size_t n, int i, const data_set *d);
 void run_dir_clear(const char *dir, const char *const *names, size_t n, size_t n_delete);
 
 /* A run being set up, trained and written, step by step (mlp_run_dir does it
- * all). Open so that a caller can report on it. */
+ * all). Open so that a caller can report on it; not to be copied (the rule
+ * points at its net and policy). */
 typedef struct mlp_run {
-  mlp_config cfg;          /* as given, with the policy file resolved */
+  mlp_config cfg;          /* as given */
   mlp_task task;
   synrl_policy policy;     /* synrl: the table (learned in place when adaptive) */
   nn_mlp net;
@@ -328,7 +329,7 @@ typedef struct mlp_run {
   char *settings;          /* mlp_config_text plus the policy's and the data's checksums and
                               the data files and seeds used: checkpoints and summary.json */
   run_result result;
-  bool trained;
+  bool opened, trained;
 } mlp_run;
 
 /* How to run: output, checkpoints, progress, processes. */
@@ -350,9 +351,12 @@ void mlp_run_opts_default(mlp_run_opts *o);
 /* Checks the configuration, reads the policy file, prepares the task,
  * creates and initialises the network and the rule. */
 syn_status mlp_run_prepare(mlp_run *r, const mlp_config *c, syn_err *e);
-/* Trains: makes the output folder and clears an earlier run's outputs (but
- * the checkpoint when resuming), then run_train; r->result. An interrupted
- * run (o->stop) returns SYN_OK with r->result.interrupted set. */
+/* The output folder: checks the checkpoint when resuming (same settings),
+ * makes the folder and clears an earlier run's outputs (but the checkpoint
+ * when resuming). */
+syn_status mlp_run_open(mlp_run *r, const mlp_run_opts *o, syn_err *e);
+/* Trains (mlp_run_open first, unless done): run_train; r->result. An
+ * interrupted run (o->stop) returns SYN_OK with r->result.interrupted set. */
 syn_status mlp_run_train(mlp_run *r, const mlp_run_opts *o, syn_err *e);
 /* Writes net.bin, policy.txt (synrl), target.bin (2D), then summary.json
  * (kind "train"), and removes the checkpoint: a finished run. */

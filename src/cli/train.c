@@ -221,6 +221,12 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
     ro.argv = cmd;
   }
   progress_ctx pc = {.tty = isatty(2)};
+  if (mlp_run_open(&run, &ro, &e)) {
+    rc = cli_fail(prog, specs, &e);
+    mlp_run_free(&run);
+    free(cmd);
+    return rc;
+  }
   if (!o.quiet) {
     ro.progress = on_progress;
     ro.progress_user = &pc;

@@ -196,21 +196,31 @@ static void out_path(char *buf, size_t n, const mlp_run_opts *o, const char *nam
   snprintf(buf, n, "%s/%s", o->out_dir, name);
 }
 
-syn_status mlp_run_train(mlp_run *r, const mlp_run_opts *o, syn_err *e) {
-  const bool writer = writer_of(o);
+syn_status mlp_run_open(mlp_run *r, const mlp_run_opts *o, syn_err *e) {
   char ckpt[4200];
   syn_status s;
   if (o->resume && !o->out_dir) return syn_err_set(e, SYN_ERR_ARG, "resume: no run folder given");
-  if (o->out_dir) out_path(ckpt, sizeof ckpt, o, "checkpoint.bin");
-  if (o->resume && (s = run_checkpoint_check(ckpt, r->settings, e)))
-    return err_prefix(e, s, "resume");
-  if (writer) {
+  if (o->resume) {
+    out_path(ckpt, sizeof ckpt, o, "checkpoint.bin");
+    if ((s = run_checkpoint_check(ckpt, r->settings, e))) return err_prefix(e, s, "resume");
+  }
+  if (writer_of(o)) {
     if ((s = run_dir_make(o->out_dir, e))) return err_prefix(e, s, "out");
     /* an earlier run's outputs go (this run replaces them), and the
      * temporary files of a run killed while writing (rank 0 alone: another
      * rank would delete the files rank 0 is writing) */
     run_dir_clear(o->out_dir, outputs, N_OUTPUTS, N_OUTPUTS - (o->resume ? 1 : 0));
   }
+  r->opened = true;
+  return SYN_OK;
+}
+
+syn_status mlp_run_train(mlp_run *r, const mlp_run_opts *o, syn_err *e) {
+  const bool writer = writer_of(o);
+  char ckpt[4200] = "";
+  syn_status s;
+  if (!r->opened && (s = mlp_run_open(r, o, e))) return s;
+  if (o->out_dir) out_path(ckpt, sizeof ckpt, o, "checkpoint.bin");
   run_config rc;
   run_config_default(&rc);
   const mlp_config *c = &r->cfg;
