@@ -302,6 +302,8 @@ typedef struct mlp_setting {
 } mlp_setting;
 /* The table (n entries). */
 const mlp_setting *mlp_settings(size_t *n);
+/* Whether value is one of choices ("a|b|c"). */
+bool mlp_choice_ok(const char *choices, const char *value);
 /* Sets one setting from its text (as written in the settings text). */
 syn_status mlp_config_set(mlp_config *c, const char *name, const char *value, syn_err *e);
 /* Every setting as "name=value" lines (the first "synrl_version=V"), then

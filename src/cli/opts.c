@@ -1,5 +1,5 @@
 #include "cli/opts.h"
-#include "synrl/core.h"
+#include "synrl/train.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -12,18 +12,6 @@ opt_spec *opts_find(opt_spec *specs, const char *name) {
   for (opt_spec *s = specs; s->name; s++)
     if (strcmp(s->name, name) == 0) return s;
   return NULL;
-}
-
-static bool choice_ok(const char *choices, const char *v) {
-  size_t n = strlen(v);
-  for (const char *c = choices; *c;) {
-    const char *bar = strchr(c, '|');
-    size_t len = bar ? (size_t)(bar - c) : strlen(c);
-    if (len == n && strncmp(c, v, n) == 0) return true;
-    if (!bar) break;
-    c = bar + 1;
-  }
-  return false;
 }
 
 /* An integer written with an exponent or a point ("1e4", "2.5e3", "100.0"):
@@ -94,7 +82,7 @@ static int set_value(const char *prog, opt_spec *s, const char *v) {
       *(const char **)s->ptr = v;
       return 0;
     case OPT_CHOICE:
-      if (!choice_ok(s->choices, v)) {
+      if (!mlp_choice_ok(s->choices, v)) {
         fprintf(stderr, "%s: --%s: '%s' is not one of %s\n", prog, s->name, v, s->choices);
         return 2;
       }

@@ -185,7 +185,7 @@ const mlp_setting *mlp_settings(size_t *n) {
   return settings;
 }
 
-static bool choice_ok(const char *choices, const char *v) {
+bool mlp_choice_ok(const char *choices, const char *v) {
   size_t n = strlen(v);
   for (const char *c = choices; *c;) {
     const char *bar = strchr(c, '|');
@@ -211,7 +211,7 @@ syn_status mlp_config_set(mlp_config *c, const char *name, const char *value, sy
       *(const char **)p = strcmp(value, "(none)") == 0 ? NULL : value;
       return SYN_OK;
     case MLP_SET_CHOICE:
-      if (!choice_ok(s->choices, value))
+      if (!mlp_choice_ok(s->choices, value))
         return syn_err_set(e, SYN_ERR_ARG, "%s: '%s' is not one of %s", name, value, s->choices);
       *(const char **)p = value;
       return SYN_OK;
