@@ -246,26 +246,42 @@ if expect_ok "train 50 iterations" "$BIN" train --iterations 50 --seed $SEED --o
   for f in metrics.csv net.bin policy.txt target.bin summary.json; do
     [ -s "$OUT/$f" ] || fail "train: $OUT/$f missing or empty"
   done
-  head -1 "$OUT/metrics.csv" | grep -q '^iter,' || fail "metrics.csv: no header"
+  head -1 "$OUT/metrics.csv" | grep -q '^step,seconds,batch_loss,reward_rate,train_loss,train_acc,valid_loss,valid_acc$' ||
+    fail "metrics.csv: not the agreed header: $(head -1 "$OUT/metrics.csv")"
   tail -1 "$OUT/metrics.csv" | grep -q '^50,' || fail "metrics.csv: last row is not iteration 50"
-  grep -q '"iterations": 50,' "$OUT/summary.json" || fail "summary.json: iterations is not 50"
-  grep -q "\"seed\": $SEED," "$OUT/summary.json" || fail "summary.json: seed is not $SEED"
+  # summary.json: the common head, the settings that rebuild the task, results as fractions
+  checks=$((checks + 1))
+  python3 - "$OUT/summary.json" $SEED <<'PY' || fail "summary.json: $(cat "$OUT/summary.json" | head -c 300)"
+import json, sys
+d = json.load(open(sys.argv[1]))
+seed = int(sys.argv[2])
+assert d["kind"] == "train" and d["metrics_step"] == "iteration", "kind/metrics_step"
+assert d["iterations"] == 50 and d["seed"] == seed, "iterations/seed"
+assert d["command_line"][:2] == ["synrl", "train"] and "--seed" in d["command_line"], "command line"
+st = d["settings"]
+for k in ("task", "hidden", "act", "loss", "init-range", "boundary-seed", "points", "valid-points",
+          "data-dir", "split-seed", "epsilon", "alpha-s", "policy-mode"):
+    assert k in st, "setting " + k
+assert st["boundary_seed_used"] == str(seed), "boundary_seed_used"
+assert st["epsilon"] == "0.25" and st["alpha-s"] == "0.001", "shortest numbers"
+assert "data0_fnv1a64" in st and st["data0_n"] == "2000", "data lines"
+assert 0 <= d["train_acc"] <= 1 and 0 <= d["valid_acc"] <= 1, "fractions"
+assert len(d["params_fnv1a64"]) == 16
+PY
   ls "$OUT" | grep -q '\.tmp' && fail "train left temporary files: $(ls "$OUT")"
 
   # eval reproduces the accuracies and losses of the run
   if expect_ok "eval" "$BIN" eval --net "$OUT/net.bin" --seed $SEED; then
     cp "$T/stdout" "$T/eval.csv"
     for split in train valid; do
-      acc_sum=$(sed -n "s/^  \"${split}_acc\": \(.*\),$/\1/p" "$OUT/summary.json")
-      loss_sum=$(sed -n "s/^  \"${split}_loss\": \(.*\),$/\1/p" "$OUT/summary.json")
+      read -r acc_sum loss_sum < <(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print('%.6f %.10g' % (d[sys.argv[2]+'_acc'], d[sys.argv[2]+'_loss']))" "$OUT/summary.json" $split)
       acc_eval=$(awk -F, -v s=$split '$1 == s {print $4}' "$T/eval.csv")
       loss_eval=$(awk -F, -v s=$split '$1 == s {print $3}' "$T/eval.csv")
       if [ -z "$acc_sum" ] || [ -z "$acc_eval" ]; then
         fail "eval: no $split accuracy (summary '$acc_sum', eval '$acc_eval')"
         continue
       fi
-      acc_sum6=$(awk -v v="$acc_sum" 'BEGIN {printf "%.6f", v}')
-      [ "$acc_sum6" = "$acc_eval" ] || fail "eval: $split accuracy $acc_eval, summary.json $acc_sum"
+      [ "$acc_sum" = "$acc_eval" ] || fail "eval: $split accuracy $acc_eval, summary.json $acc_sum"
       [ "$loss_sum" = "$loss_eval" ] || fail "eval: $split loss $loss_eval, summary.json $loss_sum"
     done
     grep -q '^train,2000,' "$T/eval.csv" || fail "eval: no train row with 2000 examples: $(cat "$T/eval.csv")"
@@ -334,6 +350,39 @@ expect_ok "synrl --help" "$BIN" --help
 expect_ok "synrl --version" "$BIN" --version
 # --help wins over bad flags given with it
 expect_ok "train --help with a bad flag" "$BIN" train --iterations abc --help
+# every policy subcommand answers --help with exit 0
+for sub in show import learn compare; do
+  if expect_ok "policy $sub --help" "$BIN" policy $sub --help; then
+    grep -q "usage: synrl policy $sub" "$T/stdout" || fail "policy $sub --help: no usage line"
+  fi
+done
+
+# ---------------- friction ----------------
+# no command: usage on stderr, exit 2, and no run started
+checks=$((checks + 1))
+BIN_ABS=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+(cd "$T" && "$BIN_ABS" >"$T/stdout" 2>"$T/stderr")
+rc=$?
+[ $rc -eq 2 ] || fail "synrl without a command: exit $rc, expected 2"
+grep -q 'usage: synrl COMMAND' "$T/stderr" || fail "synrl without a command: no usage on stderr"
+[ -e "$T/runs" ] && fail "synrl without a command started a run"
+# integers written with an exponent: exact ones are accepted, others refused
+if expect_ok "--iterations 1e2" "$BIN" train --iterations 1e2 --eval-every 5e1 --points 1e2 --valid-points 0 --quiet --out "$T/o-exp"; then
+  python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['iterations'] == 100 and d['settings']['eval-every'] == '50'" \
+    "$T/o-exp/summary.json" || fail "--iterations 1e2: not 100 iterations"
+fi
+expect_err "--iterations 1.5" "--iterations: '1.5' is not an integer" "$BIN" train --iterations 1.5 --out "$T/o-num"
+expect_err "--iterations 2.5e0" "not an integer" "$BIN" train --iterations 2.5e0 --out "$T/o-num"
+expect_err "--seed 1e30" "--seed" "$BIN" train --seed 1e30 --out "$T/o-num"
+expect_err "--iterations 1e13" "out of range" "$BIN" train --iterations 1e13 --out "$T/o-num"
+expect_err "--iterations 0x10" "--iterations" "$BIN" train --iterations 0x10 --out "$T/o-num"
+no_complete_output "integers with exponents" "$T/o-num"
+# doubles print shortest: 0.1, not 0.10000000000000001
+if expect_ok "train --help (numbers)" "$BIN" train --help; then
+  grep -qE -- '--lr .*\[0\.1\]' "$T/stdout" || fail "train --help: lr not printed as 0.1"
+  grep -q '0000000' "$T/stdout" && fail "train --help: a long number: $(grep '0000000' "$T/stdout")"
+fi
+expect_err "range message" "[0, 1]" "$BIN" train --epsilon 1.5 --out "$T/o-num"
 
 echo "cli_badinput: $checks checks, $failures failures"
 [ "$failures" -eq 0 ]

@@ -47,7 +47,7 @@ checks=$((checks + 1))
 # ---------------- learn: a tiny run, twice ----------------
 if expect_ok "learn: tiny run" $L "${TINY[@]}" --seed 5 --quiet --out "$T/l1"; then
   grep -q "kept: snapshot" "$T/stdout" || fail "learn: no summary line"
-  for f in best.txt best.json last.txt log.csv; do
+  for f in best.txt best.json last.txt log.csv metrics.csv summary.json; do
     checks=$((checks + 1))
     [ -s "$T/l1/$f" ] || fail "learn: $f missing"
   done
@@ -56,6 +56,25 @@ if expect_ok "learn: tiny run" $L "${TINY[@]}" --seed 5 --quiet --out "$T/l1"; t
   checks=$((checks + 1))
   [ "$(wc -l <"$T/l1/log.csv")" -eq 3 ] || fail "learn: log.csv should have a header and 2 snapshots"
   expect_ok "learn: best table readable" "$BIN" policy show "$T/l1/best.txt"
+  # the agreed layout: metrics.csv = step (iteration), seconds, log.csv's columns;
+  # summary.json of kind policy-learn with the settings and the command line
+  checks=$((checks + 1))
+  head -1 "$T/l1/metrics.csv" | grep -q '^step,seconds,snapshot,tasks,restarts_converged,restarts_stalled,acc_2d_mean,acc_2d_min,acc_2d_max,loss_2d_mean,img_acc,img_loss,score,best$' ||
+    fail "learn: metrics.csv header: $(head -1 "$T/l1/metrics.csv")"
+  checks=$((checks + 1))
+  python3 - "$T/l1" <<'PY' || fail "learn: summary.json"
+import json, sys
+d = json.load(open(sys.argv[1] + "/summary.json"))
+b = json.load(open(sys.argv[1] + "/best.json"))
+assert d["kind"] == "policy-learn" and d["metrics_step"] == "iteration"
+assert d["command_line"][:3] == ["synrl", "policy", "learn"]
+st = d["settings"]
+assert st["seed"] == "5" and st["hidden-min"] == "8" and st["acts"] == "tanh,relu" and "out" not in st
+assert d["snapshot"] == b["snapshot"] and d["iteration"] == b["iteration"]
+assert abs(d["score"] - b["score"]) < 1e-9 and 0 <= d["acc_2d_mean"] <= 1
+rows = open(sys.argv[1] + "/metrics.csv").read().split("\n")[1:-1]
+assert [r.split(",")[0] for r in rows] == ["200", "400"], rows
+PY
 fi
 # progress lines name the transfer score
 if expect_ok "learn: same seed again" $L "${TINY[@]}" --seed 5 --out "$T/l2"; then
@@ -67,6 +86,8 @@ if expect_ok "learn: same seed again" $L "${TINY[@]}" --seed 5 --out "$T/l2"; th
   checks=$((checks + 1))
   # all but the wall-clock column
   cmp -s <(cut -d, -f1-13 "$T/l1/log.csv") <(cut -d, -f1-13 "$T/l2/log.csv") || fail "learn: same seed, different log.csv"
+  checks=$((checks + 1))
+  cmp -s <(cut -d, -f1,3- "$T/l1/metrics.csv") <(cut -d, -f1,3- "$T/l2/metrics.csv") || fail "learn: same seed, different metrics.csv"
 fi
 if expect_ok "learn: another seed" $L "${TINY[@]}" --seed 6 --quiet --out "$T/l3"; then
   checks=$((checks + 1))

@@ -278,7 +278,7 @@ static void free_run(one_run *r) {
   nn_mlp_destroy(&r->net);
 }
 
-/* metrics.csv without its last column (wall time) */
+/* metrics.csv without its second column (seconds: wall time) */
 static char *metrics_sans_time(const char *dir) {
   char p[4200];
   snprintf(p, sizeof p, "%s/metrics.csv", dir);
@@ -288,12 +288,17 @@ static char *metrics_sans_time(const char *dir) {
   char *out = calloc((size_t)n + 1, 1);
   size_t o = 0;
   for (long i = 0; i < n;) {
-    long end = i;
+    long end = i, c1 = i, c2;
     while (end < n && b[end] != '\n') end++;
-    long cut = end;
-    while (cut > i && b[cut - 1] != ',') cut--;
-    memcpy(out + o, b + i, (size_t)(cut - i));
-    o += (size_t)(cut - i);
+    while (c1 < end && b[c1] != ',') c1++; /* step | ,seconds,... */
+    for (c2 = c1 + 1; c2 < end && b[c2] != ','; c2++) {
+    }
+    memcpy(out + o, b + i, (size_t)(c1 - i));
+    o += (size_t)(c1 - i);
+    if (c2 < end) {
+      memcpy(out + o, b + c2, (size_t)(end - c2));
+      o += (size_t)(end - c2);
+    }
     out[o++] = '\n';
     i = end + 1;
   }

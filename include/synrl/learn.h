@@ -42,7 +42,8 @@ static inline void learn_rule_destroy(learn_rule *r) {
   if (r && r->destroy) r->destroy(r);
 }
 
-/* ===================== synaptic-level RL (learn/synrl.c) ===================== */
+/* ===================== synaptic-level RL (learn/synrl.c; the policy table:
+ * learn/synrl_policy.c) ===================== */
 
 /* Codes (the authors'): action 0 = decrease, 1 = null, 2 = increase;
  * reward 0 = -1, 1 = none yet, 2 = +1. */

@@ -180,6 +180,10 @@ typedef struct run_result {
   size_t ckpt_bytes;   /* size of the last one */
 } run_result;
 
+/* The columns of run_train's metrics.csv after RUN_METRICS_COMMON (step =
+ * iteration, one row per evaluation; accuracies are fractions). */
+#define MLP_METRICS_COLUMNS "batch_loss,reward_rate,train_loss,train_acc,valid_loss,valid_acc"
+
 void run_config_default(run_config *c);
 syn_status run_train(learn_rule *rule, const data_set *train, const data_set *valid,
                      const data_set *test, const run_config *cfg, run_result *res, syn_err *e);
@@ -190,7 +194,181 @@ syn_status run_checkpoint_check(const char *path, const char *config, syn_err *e
 void run_evaluate(const nn_mlp *net, const data_set *d, nn_loss loss, nn_acc acc, double *loss_out,
                   double *acc_out);
 
-/* ---- learning a static policy over a stream of tasks (data/policy_learn.c) ----
+/* ---- an MLP run, configured as a whole (train/mlp_task.c, mlp_presets.c, mlp_run.c) ----
+ * What `synrl train` does, as a library: a task (the 2D decision boundary or
+ * images), a rule (synaptic RL or gradient descent) and run settings in one
+ * mlp_config; named presets give the paper's settings; mlp_run_dir runs a
+ * configuration into an output folder (net.bin, policy.txt, target.bin,
+ * metrics.csv, summary.json) and mlp_eval_dir measures such a folder again.
+ * Strings name choices as the command line does ("boundary2d", "tanh", ...)
+ * and must outlive the config. Error messages start with the setting's name
+ * ("hidden: ..."), which is also its flag (--hidden) and its key in the
+ * settings of summary.json. */
+
+/* What defines the task and the network's shape. */
+typedef struct mlp_task_config {
+  const char *task;        /* "boundary2d" | "images" */
+  const char *hidden;      /* hidden widths, comma-separated ("16,8"); "" or "0": none */
+  const char *act;         /* hidden activation: tanh | relu | sigmoid | identity */
+  const char *out_act;     /* output activation; "auto": tanh for boundary2d, identity for images */
+  const char *loss;        /* euclid | mse | softmax-ce; "auto": euclid for 2D, softmax-ce for images */
+  double init_range;       /* initial weights U[-r, r], biases 0 */
+  uint64_t boundary_seed;  /* boundary2d: target boundary and points (0: the run's seed) */
+  long points, valid_points; /* boundary2d: training and held-out points */
+  const char *data_dir;    /* images: {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz] */
+  const char *protocol;    /* images: "paper" (first n_images, random split) | "official" */
+  long n_images;           /* images, paper protocol */
+  double valid_frac;       /* images, paper protocol: probability an image goes to validation */
+  uint64_t split_seed;     /* images, paper protocol (0: the run's seed) */
+} mlp_task_config;
+
+/* The 2D task of the paper: 2-100-1 tanh, 2000 + 2000 points. */
+void mlp_task_config_default(mlp_task_config *t);
+
+/* A prepared task: data, the network's shape, and where the data came from. */
+typedef struct mlp_task {
+  data_set train, valid, test;  /* test: images only, when the t10k files are there */
+  nn_mlp target;                /* boundary2d: the target network */
+  bool has_target;
+  nn_loss loss;
+  nn_acc acc;
+  int widths[NN_MAX_LAYERS + 1];
+  nn_act act[NN_MAX_LAYERS];
+  int n_layers;
+  uint64_t boundary_seed, split_seed; /* as used (0 where the task has none) */
+  /* images: the files read, raw or .gz ("" where none) */
+  char train_images[4096], train_labels[4096], test_images[4096], test_labels[4096];
+} mlp_task;
+
+/* "16,8" -> widths {16, 8}, *n = 2; "", "0" or "none": *n = 0. */
+syn_status mlp_hidden_parse(const char *s, int *widths, int *n, syn_err *e);
+/* Loads or makes the data (seed: the run's, for the boundary and the split
+ * when their own seeds are 0) and works out the network's shape. */
+syn_status mlp_task_prepare(mlp_task *d, const mlp_task_config *t, uint64_t seed, syn_err *e);
+void mlp_task_free(mlp_task *d);
+
+/* A whole MLP run: task, rule and run settings. The field comments name the
+ * command-line flags (--name with '_' as '-'). */
+typedef struct mlp_config {
+  const char *preset;      /* a label recorded with the run: the preset's name or "custom" */
+  const char *method;      /* "synrl" (synaptic RL) | "gd" (gradient descent) */
+  long iterations;         /* GD: full-batch epochs when batch is 0 */
+  long batch;              /* minibatch size (0: the whole training set) */
+  long batch_every;        /* a new minibatch every this many iterations */
+  long eval_every;         /* loss and accuracy on the full sets every this many iterations */
+  const char *policy;      /* synrl: Q table file (synrl format or the authors' TSV); NULL:
+                              adaptive runs start from zeros */
+  const char *policy_mode; /* synrl: "adaptive" (learn the table) | "static" (frozen) */
+  double epsilon, alpha_s, alpha_q, gamma; /* synrl: exploration, synaptic step, Q rate, discount */
+  long halve_at;           /* synrl: alpha_s halves from this iteration (0: never) */
+  int bias_step;           /* synrl: bias synapses step by this many alpha_s (1 or 2) */
+  const char *path;        /* synrl: auto | general | q8-ref | q8-fast | small (same results) */
+  bool portable;           /* synrl: portable kernels even with AVX-512 VNNI (same results) */
+  double lr;               /* gd: learning rate */
+  long abort_after;        /* the authors' abort rule: at this iteration ... */
+  double abort_below;      /* ... stop if training accuracy is below this (0: off) */
+  long patience;           /* stop when validation accuracy has not improved for this many
+                              evaluations (0: off) */
+  uint64_t seed;           /* fixes the whole run */
+  mlp_task_config task;
+} mlp_config;
+
+/* The defaults: preset 2d-adaptive. */
+void mlp_config_default(mlp_config *c);
+/* Sets what preset `name` fixes (the other fields are left alone, so apply
+ * it to defaults, then override); c->preset becomes name. */
+syn_status mlp_preset_apply(const char *name, mlp_config *c, syn_err *e);
+/* The presets, in order: i < mlp_preset_count(); NULL past the end. */
+int mlp_preset_count(void);
+const char *mlp_preset_name(int i);
+const char *mlp_preset_about(int i); /* one line: what it reproduces */
+/* "2d-adaptive|2d-static|..." */
+const char *mlp_preset_choices(void);
+
+/* The settings of an mlp_config, one by one, for option parsers and for
+ * reading a recorded run back: name (the flag without "--"), kind, where the
+ * value lives in an mlp_config, range, choices ("a|b|c"), help. */
+typedef enum {
+  MLP_SET_INT, MLP_SET_LONG, MLP_SET_U64, MLP_SET_DOUBLE, MLP_SET_STR, MLP_SET_CHOICE,
+  MLP_SET_BOOL
+} mlp_setting_kind;
+typedef struct mlp_setting {
+  const char *name;
+  mlp_setting_kind kind;
+  size_t offset;           /* of the value in mlp_config */
+  double lo, hi;           /* numeric range, inclusive (lo > hi: unchecked) */
+  const char *choices;
+  const char *help;
+} mlp_setting;
+/* The table (n entries). */
+const mlp_setting *mlp_settings(size_t *n);
+/* Whether value is one of choices ("a|b|c"). */
+bool mlp_choice_ok(const char *choices, const char *value);
+/* Sets one setting from its text (as written in the settings text). */
+syn_status mlp_config_set(mlp_config *c, const char *name, const char *value, syn_err *e);
+/* Every setting as "name=value" lines (the first "synrl_version=V"), then
+ * extra (may be NULL): what a checkpoint stores and summary.json records.
+ * malloc'd; NULL when out of memory. */
+char *mlp_config_text(const mlp_config *c, const char *extra);
+/* Settings text lines for data set i: "dataI_n=N\ndataI_fnv1a64=H\n",
+ * appended to the string in buf (n bytes). (Generic: every family's
+ * checkpoints use it.) */
+void run_settings_data(char *buf, size_t n, int i, const data_set *d);
+/* Deletes DIR/names[i] for i < n_delete and the temporary files NAME.tmp*
+ * of all n names (left by a killed run). (Generic: every family uses it.) */
+void run_dir_clear(const char *dir, const char *const *names, size_t n, size_t n_delete);
+
+/* A run being set up, trained and written, step by step (mlp_run_dir does it
+ * all). Open so that a caller can report on it; not to be copied (the rule
+ * points at its net and policy). */
+typedef struct mlp_run {
+  mlp_config cfg;          /* as given */
+  mlp_task task;
+  synrl_policy policy;     /* synrl: the table (learned in place when adaptive) */
+  nn_mlp net;
+  learn_rule *rule;
+  synrl_trainer *synrl;    /* synrl: the rule's state; NULL for gd */
+  char *settings;          /* mlp_config_text plus the policy's and the data's checksums and
+                              the data files and seeds used: checkpoints and summary.json */
+  run_result result;
+  bool opened, trained;
+} mlp_run;
+
+/* How to run: output, checkpoints, progress, processes. */
+typedef struct mlp_run_opts {
+  const char *out_dir;     /* output folder (NULL: write nothing) */
+  bool resume;             /* continue from out_dir/checkpoint.bin (same settings) */
+  long ckpt_every;         /* checkpoint after every this many iterations (0: not by count) */
+  double ckpt_every_s;     /* ... and once this many seconds passed (0: not by time) */
+  core_shard *shard;       /* data-parallel over processes (NULL: this one); rank 0 alone writes */
+  const volatile sig_atomic_t *stop; /* non-zero (a signal): checkpoint and return */
+  run_progress_fn progress;
+  void *progress_user;
+  double progress_every_s;
+  int argc;                /* the command line recorded in summary.json (0: none) */
+  char *const *argv;
+} mlp_run_opts;
+
+void mlp_run_opts_default(mlp_run_opts *o);
+/* Checks the configuration, reads the policy file, prepares the task,
+ * creates and initialises the network and the rule. */
+syn_status mlp_run_prepare(mlp_run *r, const mlp_config *c, syn_err *e);
+/* The output folder: checks the checkpoint when resuming (same settings),
+ * makes the folder and clears an earlier run's outputs (but the checkpoint
+ * when resuming). */
+syn_status mlp_run_open(mlp_run *r, const mlp_run_opts *o, syn_err *e);
+/* Trains (mlp_run_open first, unless done): run_train; r->result. An
+ * interrupted run (o->stop) returns SYN_OK with r->result.interrupted set. */
+syn_status mlp_run_train(mlp_run *r, const mlp_run_opts *o, syn_err *e);
+/* Writes net.bin, policy.txt (synrl), target.bin (2D), then summary.json
+ * (kind "train"), and removes the checkpoint: a finished run. */
+syn_status mlp_run_write(mlp_run *r, const mlp_run_opts *o, syn_err *e);
+void mlp_run_free(mlp_run *r);
+/* prepare + train + write + free: a whole run into o->out_dir; res may be
+ * NULL. */
+syn_status mlp_run_dir(const mlp_config *c, const mlp_run_opts *o, run_result *res, syn_err *e);
+
+/* ---- learning a static policy over a stream of tasks (train/policy_learn.c) ----
  * One shared Q table is learned adaptively over many fresh 2D tasks (new
  * boundary, new network each; a run restarts when it converges or stalls).
  * At intervals a snapshot of the table is frozen and applied statically to
@@ -270,8 +448,18 @@ typedef struct plearn_config {
   bool select_best;         /* keep the snapshot with the best transfer score (else the last) */
   double image_weight;
   plearn_eval_config eval;
-  const char *out_dir;      /* best.txt, last.txt, log.csv, best.json written here (NULL: none) */
+  const char *out_dir;      /* best.txt, last.txt, log.csv, metrics.csv, best.json and
+                               summary.json written here (NULL: none) */
+  const char *settings;     /* summary.json: the settings ("name=value" lines; NULL: none) */
+  int argc;                 /* ... and the command line (0: none) */
+  char *const *argv;
 } plearn_config;
+
+/* metrics.csv of policy learning: RUN_METRICS_COMMON (step = iteration),
+ * then these; one row per snapshot; best is 1 for the kept one. */
+#define PLEARN_METRICS_COLUMNS                                                          \
+  "snapshot,tasks,restarts_converged,restarts_stalled,acc_2d_mean,acc_2d_min,acc_2d_max," \
+  "loss_2d_mean,img_acc,img_loss,score,best"
 
 void plearn_config_default(plearn_config *c);
 

@@ -12,7 +12,8 @@ int cli_train(int argc, char **argv);
  * single-process cells on each rank). */
 int cli_train_ex(int argc, char **argv, bool data_parallel);
 int cli_sweep(int argc, char **argv);
-/* mkdir -p; 0 on success, -1 with errno set */
+/* mkdir -p; 0 on success, -1 with errno set (run_dir_make; goes after the
+ * issue-16 merge) */
 int cli_make_dirs(const char *path);
 int cli_eval(int argc, char **argv);
 int cli_policy(int argc, char **argv);
@@ -45,37 +46,23 @@ void cli_stop_release(void);
  * stderr: the same arguments minus any --resume, shell-quoted. */
 void cli_print_resume_cmd(const char *cmd, int argc, char **argv, const char *dir);
 
-/* What defines a task and a network: shared by train and eval. */
-typedef struct task_opts {
-  const char *task;        /* boundary2d | images */
-  const char *hidden;      /* comma-separated hidden widths, "" or "0" for none */
-  const char *act;         /* hidden activation */
-  const char *out_act;     /* output activation ("auto": tanh for 2D, identity for images) */
-  const char *loss;        /* "auto": euclid for 2D, softmax-ce for images */
-  double init_range;
-  uint64_t boundary_seed;  /* 0: the run's seed */
-  long points, valid_points;
-  const char *data_dir, *protocol;
-  long n_images;
-  double valid_frac;
-  uint64_t split_seed;     /* 0: the run's seed */
-} task_opts;
+/* What defines a task and a network (train/mlp_task.c): shared by train and
+ * eval. */
+typedef mlp_task_config task_opts;
+typedef mlp_task task_data;
 
-typedef struct task_data {
-  data_set train, valid, test;
-  nn_mlp target;           /* boundary2d only */
-  bool has_target;
-  nn_loss loss;
-  nn_acc acc;
-  int widths[NN_MAX_LAYERS + 1];
-  nn_act act[NN_MAX_LAYERS];
-  int n_layers;
-} task_data;
+/* Options for every setting of an mlp_config (the library's table), from
+ * specs[n]; returns the new count. */
+int cli_mlp_specs(mlp_config *c, opt_spec *specs, int n);
+/* Prints the library's error e (a leading "setting:" as "--setting:") and
+ * returns the exit status: 2 for bad values, 1 otherwise. */
+int cli_fail(const char *prog, const opt_spec *specs, const syn_err *e);
 
 void task_opts_default(task_opts *t);
 /* Appends the task options to a spec table; returns the new count. */
 int task_opts_specs(task_opts *t, opt_spec *specs, int n);
-/* Loads or makes the data and works out the network shape; prints errors. */
+/* Loads or makes the data and works out the network shape; prints errors
+ * and returns the exit status (0: done). */
 int task_prepare(const char *prog, const task_opts *t, uint64_t seed, task_data *d);
 void task_free(task_data *d);
 /* "16,8" -> widths {16, 8}, n = 2; "" or "0": none. Prints an error, returns 2 if bad. */

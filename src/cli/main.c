@@ -5,12 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 
-static void usage(void) {
-  printf(
+static void usage(FILE *f) {
+  fprintf(f,
       "synrl %s: neural networks trained by reward-driven, synapse-level learning rules\n\n"
       "usage: synrl COMMAND [options]\n\n"
       "commands:\n"
-      "  train         train a network (default: the paper's 2D experiment, adaptive policy);\n"
+      "  train         train an MLP by synaptic RL or gradient descent (with no options: the\n"
+      "                paper's 2D experiment, adaptive policy);\n"
       "                under mpirun, data-parallel over the processes\n"
       "  sweep         run a grid of training runs (over MPI ranks if started by mpirun)\n"
       "  eval          evaluate a saved network on a task\n"
@@ -27,7 +28,10 @@ static void usage(void) {
 }
 
 static int dispatch(int argc, char **argv) {
-  if (argc < 2) return cli_train(0, argv + 1);
+  if (argc < 2) { /* no command: say what there is, start nothing */
+    usage(stderr);
+    return 2;
+  }
   const char *cmd = argv[1];
   if (strcmp(cmd, "train") == 0) return cli_train(argc - 2, argv + 2);
   if (strcmp(cmd, "sweep") == 0) return cli_sweep(argc - 2, argv + 2);
@@ -38,7 +42,7 @@ static int dispatch(int argc, char **argv) {
   if (strcmp(cmd, "rl") == 0) return cli_rl(argc - 2, argv + 2);
   if (strcmp(cmd, "classify") == 0) return cli_classify(argc - 2, argv + 2);
   if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-    usage();
+    usage(stdout);
     return 0;
   }
   if (strcmp(cmd, "--version") == 0) {

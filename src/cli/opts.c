@@ -1,4 +1,5 @@
 #include "cli/opts.h"
+#include "synrl/train.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -13,36 +14,56 @@ opt_spec *opts_find(opt_spec *specs, const char *name) {
   return NULL;
 }
 
-static bool choice_ok(const char *choices, const char *v) {
-  size_t n = strlen(v);
-  for (const char *c = choices; *c;) {
-    const char *bar = strchr(c, '|');
-    size_t len = bar ? (size_t)(bar - c) : strlen(c);
-    if (len == n && strncmp(c, v, n) == 0) return true;
-    if (!bar) break;
-    c = bar + 1;
-  }
-  return false;
+/* An integer written with an exponent or a point ("1e4", "2.5e3", "100.0"):
+ * accepted when its value is an exact integer. 0: not such a number; 1: an
+ * integer, in *out; -1: a number that is not an integer. */
+static int exact_integer(const char *v, double *out) {
+  if (!strpbrk(v, "eE.")) return 0;
+  char *end;
+  errno = 0;
+  double x = strtod(v, &end);
+  if (*end || errno || !isfinite(x) || strpbrk(v, "xXnNiI")) return 0; /* no hex, nan, inf */
+  if (x != floor(x)) return -1;
+  *out = x;
+  return 1;
 }
 
 static int set_value(const char *prog, opt_spec *s, const char *v) {
   char *end;
+  char lo[40], hi[40];
   errno = 0;
   switch (s->kind) {
     case OPT_INT:
     case OPT_LONG:
     case OPT_U64: {
       if (!*v || isspace((unsigned char)v[0])) goto bad;
+      double xd;
+      int ex = exact_integer(v, &xd);
+      if (ex < 0) {
+        fprintf(stderr, "%s: --%s: '%s' is not an integer\n", prog, s->name, v);
+        return 2;
+      }
       if (s->kind == OPT_U64) {
         if (v[0] == '-') goto bad;
+        if (ex > 0) {
+          if (xd >= 18446744073709551616.0) goto range;
+          *(uint64_t *)s->ptr = (uint64_t)xd;
+          return 0;
+        }
         unsigned long long x = strtoull(v, &end, 10);
         if (*end || errno) goto bad;
         *(uint64_t *)s->ptr = x;
         return 0;
       }
-      long long x = strtoll(v, &end, 10);
-      if (*end) goto bad; /* not a number: not "out of range" */
-      if (errno || (double)x < s->lo || (double)x > s->hi) goto range;
+      long long x;
+      if (ex > 0) {
+        if (xd < s->lo || xd > s->hi) goto range;
+        x = (long long)xd;
+      } else {
+        x = strtoll(v, &end, 10);
+        if (*end) goto bad; /* not a number: not "out of range" */
+        if (errno || (double)x < s->lo || (double)x > s->hi) goto range;
+      }
       if (s->kind == OPT_INT)
         *(int *)s->ptr = (int)x;
       else
@@ -61,7 +82,7 @@ static int set_value(const char *prog, opt_spec *s, const char *v) {
       *(const char **)s->ptr = v;
       return 0;
     case OPT_CHOICE:
-      if (!choice_ok(s->choices, v)) {
+      if (!mlp_choice_ok(s->choices, v)) {
         fprintf(stderr, "%s: --%s: '%s' is not one of %s\n", prog, s->name, v, s->choices);
         return 2;
       }
@@ -75,7 +96,8 @@ bad:
   fprintf(stderr, "%s: --%s: '%s' is not a valid value\n", prog, s->name, v);
   return 2;
 range:
-  fprintf(stderr, "%s: --%s: %s is out of range [%g, %g]\n", prog, s->name, v, s->lo, s->hi);
+  fprintf(stderr, "%s: --%s: %s is out of range [%s, %s]\n", prog, s->name, v,
+          core_fmt_double(lo, sizeof lo, s->lo), core_fmt_double(hi, sizeof hi, s->hi));
   return 2;
 }
 
@@ -136,7 +158,7 @@ void opts_help(const char *usage, const opt_spec *specs) {
       case OPT_INT: snprintf(def, sizeof def, "%d", *(int *)s->ptr); break;
       case OPT_LONG: snprintf(def, sizeof def, "%ld", *(long *)s->ptr); break;
       case OPT_U64: snprintf(def, sizeof def, "%llu", (unsigned long long)*(uint64_t *)s->ptr); break;
-      case OPT_DOUBLE: snprintf(def, sizeof def, "%g", *(double *)s->ptr); break;
+      case OPT_DOUBLE: core_fmt_double(def, sizeof def, *(double *)s->ptr); break;
       case OPT_STR:
       case OPT_CHOICE: {
         const char *v = *(const char **)s->ptr;
@@ -150,4 +172,15 @@ void opts_help(const char *usage, const opt_spec *specs) {
              s->kind == OPT_FLAG ? "" : s->kind == OPT_CHOICE ? s->choices : "V");
     printf("  %-34s %s [%s]\n", lhs, s->help, def);
   }
+}
+
+void opts_print_error(const char *prog, const opt_spec *specs, const char *msg) {
+  for (const opt_spec *s = specs; s && s->name; s++) {
+    size_t n = strlen(s->name);
+    if (strncmp(msg, s->name, n) == 0 && msg[n] == ':') {
+      fprintf(stderr, "%s: --%s\n", prog, msg);
+      return;
+    }
+  }
+  fprintf(stderr, "%s: %s\n", prog, msg);
 }

@@ -23,5 +23,8 @@ int opts_parse(const char *prog, opt_spec *specs, int argc, char **argv, const c
                int max_pos, int *n_pos);
 void opts_help(const char *usage, const opt_spec *specs);
 opt_spec *opts_find(opt_spec *specs, const char *name);
+/* Prints "prog: msg" on one line; a msg that starts with the name of an option
+ * of specs and ':' (a library error naming a setting) names it as --name. */
+void opts_print_error(const char *prog, const opt_spec *specs, const char *msg);
 
 #endif

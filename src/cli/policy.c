@@ -75,8 +75,15 @@ int cli_policy(int argc, char **argv) {
     return 0;
   }
   if (strcmp(argv[0], "import") == 0) {
+    static const char usage[] = "usage: synrl policy import AUTHORS.tsv OUT.txt";
+    for (int i = 1; i < argc; i++)
+      if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+        printf("%s\n\nConverts the authors' published table (243 lines \"a a2 a1 r2 r1 Q\", 1-based\n"
+               "codes) to the synrl policy format, written atomically.\n", usage);
+        return 0;
+      }
     if (argc != 3) {
-      fprintf(stderr, "synrl policy import: usage: synrl policy import AUTHORS.tsv OUT.txt\n");
+      fprintf(stderr, "synrl policy import: %s\n", usage);
       return 2;
     }
     if (synrl_policy_import_authors(&p, argv[1], &e) || synrl_policy_save(&p, argv[2], "imported from the authors' table", &e)) {

@@ -1,4 +1,4 @@
-/* synrl policy learn / compare: the command-line side of data/policy_learn.c. */
+/* synrl policy learn / compare: the command-line side of train/policy_learn.c. */
 #include "cli/cli.h"
 
 #include <errno.h>
@@ -31,13 +31,15 @@ static int parse_acts(const char *s) {
 }
 
 /* The paper protocol's Fashion-MNIST split (as 'synrl train --preset ocr-0hu'). */
-static int load_images(const char *prog, const char *data_dir, uint64_t split_seed, task_data *td) {
+static int load_images(const char *prog, const opt_spec *specs, const char *data_dir,
+                       uint64_t split_seed, task_data *td) {
   task_opts t;
-  task_opts_default(&t);
+  mlp_task_config_default(&t);
   t.task = "images";
   t.hidden = "0";
   t.data_dir = data_dir;
-  return task_prepare(prog, &t, split_seed, td);
+  syn_err e = {0};
+  return mlp_task_prepare(td, &t, split_seed, &e) ? cli_fail(prog, specs, &e) : 0;
 }
 
 static void pct(char *b, size_t n, double v) {
@@ -58,128 +60,167 @@ static void on_snapshot(void *user, const plearn_snapshot *s) {
           s->scores.score, s->is_best ? "  *kept*" : "", s->seconds);
 }
 
-int cli_policy_learn(int argc, char **argv) {
-  const char *prog = "synrl policy learn";
+/* The flags of policy learn, parsed into c (and what the CLI itself needs). */
+typedef struct learn_opts {
   plearn_config c;
-  plearn_config_default(&c);
-  const char *acts = "tanh", *select = "best", *snap = c.average ? "average" : "live", *init = NULL, *out = NULL, *hpath = "small";
-  const char *data_dir = "/usr/share/datasets/fashion-mnist";
-  long img_iters = 20000, points = (long)c.points;
-  int threads = 1;
-  bool quiet = false;
-  opt_spec specs[] = {
-      {"seed", OPT_U64, &c.seed, 0, 0, NULL, "fixes the task stream, networks and exploration"},
-      {"iterations", OPT_LONG, &c.iterations, 1, 2e9, NULL, "learning iterations over the whole stream"},
-      {"task-iterations", OPT_LONG, &c.task_max_iterations, 1, 2e9, NULL, "a run restarts after this many iterations"},
-      {"check-every", OPT_LONG, &c.check_every, 1, 2e9, NULL, "convergence / stall check interval"},
-      {"converge-acc", OPT_DOUBLE, &c.converge_acc, 0, 1, NULL, "restart a run once its training accuracy reaches this (0: off)"},
-      {"stall-checks", OPT_INT, &c.stall_checks, 0, 1000000, NULL, "restart when the loss has not fallen by --stall-tol for this many checks (0: off)"},
-      {"stall-tol", OPT_DOUBLE, &c.stall_tol, 0, 1, NULL, "relative loss improvement that counts as progress"},
-      {"epsilon", OPT_DOUBLE, &c.epsilon, 0, 1, NULL, "exploration while learning"},
-      {"alpha-q", OPT_DOUBLE, &c.alpha_q, 0, 1, NULL, "Q-learning rate"},
-      {"gamma", OPT_DOUBLE, &c.gamma, 0, 1, NULL, "discount"},
-      {"alpha-s-min", OPT_DOUBLE, &c.alpha_s_min, 1e-12, 1, NULL, "synaptic step per run: log-uniform from min ..."},
-      {"alpha-s-max", OPT_DOUBLE, &c.alpha_s_max, 1e-12, 1, NULL, "... to max"},
-      {"hidden-min", OPT_INT, &c.hidden_min, 1, 100000, NULL, "trainee hidden width per run: uniform from min ..."},
-      {"hidden-max", OPT_INT, &c.hidden_max, 1, 100000, NULL, "... to max"},
-      {"acts", OPT_STR, &acts, 0, 0, NULL, "trainee hidden activations to draw from: tanh,relu,sigmoid"},
-      {"init-range", OPT_DOUBLE, &c.init_range, 0, 100, NULL, "trainee weights U[-r, r]"},
-      {"points", OPT_LONG, &points, 1, 1e7, NULL, "training points per 2D task"},
-      {"snapshot", OPT_CHOICE, &snap, 0, 0, "average|live", "snapshot the mean of the table over the interval, or the live table"},
-      {"snapshot-every", OPT_LONG, &c.snapshot_every, 1, 2e9, NULL, "iterations between snapshots"},
-      {"select", OPT_CHOICE, &select, 0, 0, "best|last", "keep the snapshot with the best transfer score, or the last"},
-      {"image-weight", OPT_DOUBLE, &c.image_weight, 0, 1, NULL, "score = (1-w) * held-out 2D mean accuracy + w * image accuracy"},
-      {"init", OPT_STR, &init, 0, 0, NULL, "start from this table (default: every Q = --init-value)"},
-      {"init-value", OPT_DOUBLE, &c.init_value, -1e6, 1e6, NULL, "every Q starts here (without --init)"},
-      {"holdout-boundaries", OPT_INT, &c.eval.n_boundaries, 0, PLEARN_MAX_TASKS, NULL, "held-out 2D boundaries per snapshot"},
-      {"holdout-seed", OPT_U64, &c.eval.boundary_seed0, 1, 0, NULL, "held-out boundary i: boundary and trainee seed S + i"},
-      {"holdout-iterations", OPT_LONG, &c.eval.iterations, 1, 2e9, NULL, "static iterations per held-out 2D task"},
-      {"holdout-path", OPT_CHOICE, &hpath, 0, 0, "small|general", "computation path of the held-out 2D runs"},
-      {"image-iterations", OPT_LONG, &img_iters, 0, 2e9, NULL, "held-out 0-HU Fashion-MNIST run per snapshot (0: none)"},
-      {"image-seed", OPT_U64, &c.eval.img_seed, 0, 0, NULL, "seed of the image run (split, init, batches)"},
-      {"data-dir", OPT_STR, &data_dir, 0, 0, NULL, "Fashion-MNIST IDX files"},
-      {"threads", OPT_INT, &threads, 0, 1024, NULL, "threads (0: all cores); results do not depend on it"},
-      {"out", OPT_STR, &out, 0, 0, NULL, "output directory (default runs/policy-learn-sSEED)"},
-      {"quiet", OPT_FLAG, &quiet, 0, 0, NULL, "no progress lines"},
-      {0}};
+  const char *acts, *select, *snap, *init, *out, *hpath, *data_dir;
+  long img_iters, points;
+  int threads;
+  bool quiet;
+} learn_opts;
+
+static int learn_specs(learn_opts *o, opt_spec *specs) {
+  plearn_config *c = &o->c;
+  const opt_spec add[] = {
+      {"seed", OPT_U64, &c->seed, 0, 0, NULL, "fixes the task stream, networks and exploration"},
+      {"iterations", OPT_LONG, &c->iterations, 1, 2e9, NULL, "learning iterations over the whole stream"},
+      {"task-iterations", OPT_LONG, &c->task_max_iterations, 1, 2e9, NULL, "a run restarts after this many iterations"},
+      {"check-every", OPT_LONG, &c->check_every, 1, 2e9, NULL, "convergence / stall check interval"},
+      {"converge-acc", OPT_DOUBLE, &c->converge_acc, 0, 1, NULL, "restart a run once its training accuracy reaches this (0: off)"},
+      {"stall-checks", OPT_INT, &c->stall_checks, 0, 1000000, NULL, "restart when the loss has not fallen by --stall-tol for this many checks (0: off)"},
+      {"stall-tol", OPT_DOUBLE, &c->stall_tol, 0, 1, NULL, "relative loss improvement that counts as progress"},
+      {"epsilon", OPT_DOUBLE, &c->epsilon, 0, 1, NULL, "exploration while learning"},
+      {"alpha-q", OPT_DOUBLE, &c->alpha_q, 0, 1, NULL, "Q-learning rate"},
+      {"gamma", OPT_DOUBLE, &c->gamma, 0, 1, NULL, "discount"},
+      {"alpha-s-min", OPT_DOUBLE, &c->alpha_s_min, 1e-12, 1, NULL, "synaptic step per run: log-uniform from min ..."},
+      {"alpha-s-max", OPT_DOUBLE, &c->alpha_s_max, 1e-12, 1, NULL, "... to max"},
+      {"hidden-min", OPT_INT, &c->hidden_min, 1, 100000, NULL, "trainee hidden width per run: uniform from min ..."},
+      {"hidden-max", OPT_INT, &c->hidden_max, 1, 100000, NULL, "... to max"},
+      {"acts", OPT_STR, &o->acts, 0, 0, NULL, "trainee hidden activations to draw from: tanh,relu,sigmoid"},
+      {"init-range", OPT_DOUBLE, &c->init_range, 0, 100, NULL, "trainee weights U[-r, r]"},
+      {"points", OPT_LONG, &o->points, 1, 1e7, NULL, "training points per 2D task"},
+      {"snapshot", OPT_CHOICE, &o->snap, 0, 0, "average|live", "snapshot the mean of the table over the interval, or the live table"},
+      {"snapshot-every", OPT_LONG, &c->snapshot_every, 1, 2e9, NULL, "iterations between snapshots"},
+      {"select", OPT_CHOICE, &o->select, 0, 0, "best|last", "keep the snapshot with the best transfer score, or the last"},
+      {"image-weight", OPT_DOUBLE, &c->image_weight, 0, 1, NULL, "score = (1-w) * held-out 2D mean accuracy + w * image accuracy"},
+      {"init", OPT_STR, &o->init, 0, 0, NULL, "start from this table (default: every Q = --init-value)"},
+      {"init-value", OPT_DOUBLE, &c->init_value, -1e6, 1e6, NULL, "every Q starts here (without --init)"},
+      {"holdout-boundaries", OPT_INT, &c->eval.n_boundaries, 0, PLEARN_MAX_TASKS, NULL, "held-out 2D boundaries per snapshot"},
+      {"holdout-seed", OPT_U64, &c->eval.boundary_seed0, 1, 0, NULL, "held-out boundary i: boundary and trainee seed S + i"},
+      {"holdout-iterations", OPT_LONG, &c->eval.iterations, 1, 2e9, NULL, "static iterations per held-out 2D task"},
+      {"holdout-path", OPT_CHOICE, &o->hpath, 0, 0, "small|general", "computation path of the held-out 2D runs"},
+      {"image-iterations", OPT_LONG, &o->img_iters, 0, 2e9, NULL, "held-out 0-HU Fashion-MNIST run per snapshot (0: none)"},
+      {"image-seed", OPT_U64, &c->eval.img_seed, 0, 0, NULL, "seed of the image run (split, init, batches)"},
+      {"data-dir", OPT_STR, &o->data_dir, 0, 0, NULL, "Fashion-MNIST IDX files"},
+      {"threads", OPT_INT, &o->threads, 0, 1024, NULL, "threads (0: all cores); results do not depend on it"},
+      {"out", OPT_STR, &o->out, 0, 0, NULL, "output directory (default runs/policy-learn-sSEED)"},
+      {"quiet", OPT_FLAG, &o->quiet, 0, 0, NULL, "no progress lines"},
+  };
+  int n = (int)(sizeof add / sizeof *add);
+  memcpy(specs, add, sizeof add);
+  specs[n].name = NULL;
+  return n;
+}
+
+/* Parses and checks the flags: -1 to go on, else the exit status. */
+static int learn_parse(learn_opts *o, opt_spec *specs, int argc, char **argv) {
+  const char *prog = "synrl policy learn";
+  memset(o, 0, sizeof *o);
+  plearn_config *c = &o->c;
+  plearn_config_default(c);
+  o->acts = "tanh";
+  o->select = "best";
+  o->snap = c->average ? "average" : "live";
+  o->hpath = "small";
+  o->data_dir = DATA_FASHION_MNIST_DIR;
+  o->img_iters = 20000;
+  o->points = (long)c->points;
+  o->threads = 1;
+  learn_specs(o, specs);
   if (wants_help(argc, argv)) {
     opts_help("usage: synrl policy learn [options]\n\n"
               "Learns one shared Q table over a stream of fresh 2D tasks (adaptive runs restarted\n"
               "when they converge or stall); every --snapshot-every iterations the table is frozen\n"
               "and applied statically to held-out tasks (2D boundaries with unseen seeds and a short\n"
-              "0-HU Fashion-MNIST run). Writes OUT/best.txt (the kept table), best.json, last.txt\n"
-              "and log.csv (transfer scores over time), each atomically.",
+              "0-HU Fashion-MNIST run). Writes OUT/best.txt (the kept table), best.json, last.txt,\n"
+              "log.csv and metrics.csv (transfer scores over time) and summary.json, each atomically.",
               specs);
     return 0;
   }
   const char *pos[1];
   int npos;
   if (opts_parse(prog, specs, argc, argv, pos, 0, &npos)) return 2;
-  int m = parse_acts(acts);
-  if (m < 0) {
-    fprintf(stderr, "%s: --acts: '%s' is not a comma-separated list of tanh, relu, sigmoid\n", prog, acts);
+  int m = parse_acts(o->acts);
+  const char *bad = m < 0                                ? "--acts: not a comma-separated list of tanh, relu, sigmoid"
+                    : c->hidden_max < c->hidden_min     ? "--hidden-max is below --hidden-min"
+                    : c->alpha_s_max < c->alpha_s_min   ? "--alpha-s-max is below --alpha-s-min"
+                    : !c->eval.n_boundaries && !o->img_iters ? "no held-out task: give --holdout-boundaries or --image-iterations"
+                    : o->out && !*o->out                ? "--out: empty directory name"
+                                                        : NULL;
+  if (bad) {
+    fprintf(stderr, "%s: %s\n", prog, bad);
     return 2;
   }
-  c.acts = (unsigned)m;
-  c.points = (size_t)points;
-  if (c.hidden_max < c.hidden_min) {
-    fprintf(stderr, "%s: --hidden-max %d is below --hidden-min %d\n", prog, c.hidden_max, c.hidden_min);
-    return 2;
-  }
-  if (c.alpha_s_max < c.alpha_s_min) {
-    fprintf(stderr, "%s: --alpha-s-max %g is below --alpha-s-min %g\n", prog, c.alpha_s_max, c.alpha_s_min);
-    return 2;
-  }
-  if (c.eval.n_boundaries == 0 && img_iters == 0) {
-    fprintf(stderr, "%s: no held-out task: give --holdout-boundaries or --image-iterations\n", prog);
-    return 2;
-  }
-  if (out && !*out) {
-    fprintf(stderr, "%s: --out: empty directory name\n", prog);
-    return 2;
-  }
-  c.select_best = strcmp(select, "best") == 0;
-  c.average = strcmp(snap, "average") == 0;
-  c.eval.run_seed0 = c.eval.boundary_seed0;
-  c.eval.path = strcmp(hpath, "general") == 0 ? SYNRL_PATH_GENERAL : SYNRL_PATH_SMALL;
-  c.eval.img_iterations = img_iters;
-  core_set_threads(threads);
+  c->acts = (unsigned)m;
+  c->points = (size_t)o->points;
+  c->select_best = strcmp(o->select, "best") == 0;
+  c->average = strcmp(o->snap, "average") == 0;
+  c->eval.run_seed0 = c->eval.boundary_seed0;
+  c->eval.path = strcmp(o->hpath, "general") == 0 ? SYNRL_PATH_GENERAL : SYNRL_PATH_SMALL;
+  c->eval.img_iterations = o->img_iters;
+  return -1;
+}
+
+/* The settings recorded in summary.json: every flag that changes the
+ * results, and the image files read. */
+static char *learn_settings(const opt_spec *specs, const task_data *td) {
+  static const char *const neutral[] = {"threads", "quiet", "out", NULL};
+  char extra[20000] = "";
+  if (td->train_images[0])
+    snprintf(extra, sizeof extra, "train_images_file=%s\ntrain_labels_file=%s\nsplit_seed_used=%llu\n",
+             td->train_images, td->train_labels, (unsigned long long)td->split_seed);
+  const data_set *sets[2] = {&td->train, &td->valid};
+  for (int i = 0; i < 2 && td->train_images[0]; i++) run_settings_data(extra, sizeof extra, i, sets[i]);
+  return cli_settings_text(specs, neutral, extra);
+}
+
+int cli_policy_learn(int argc, char **argv) {
+  const char *prog = "synrl policy learn";
+  learn_opts o;
+  opt_spec specs[64];
+  int rc = learn_parse(&o, specs, argc, argv);
+  if (rc >= 0) return rc;
+  plearn_config *c = &o.c;
+  core_set_threads(o.threads);
   syn_err e = {0};
   synrl_policy start;
-  if (init && synrl_policy_read(&start, init, &e)) {
+  if (o.init && synrl_policy_read(&start, o.init, &e)) {
     fprintf(stderr, "%s: --init: %s\n", prog, e.msg);
     return 1;
   }
   task_data td;
   memset(&td, 0, sizeof td);
-  if (img_iters > 0) {
-    int rc = load_images(prog, data_dir, c.eval.img_seed, &td);
-    if (rc) return rc;
-    c.eval.img_train = &td.train;
-    c.eval.img_valid = &td.valid;
+  if (o.img_iters > 0) {
+    if ((rc = load_images(prog, specs, o.data_dir, c->eval.img_seed, &td))) return rc;
+    c->eval.img_train = &td.train;
+    c->eval.img_valid = &td.valid;
   }
   char outdir[4096];
-  if (out)
-    snprintf(outdir, sizeof outdir, "%s", out);
+  if (o.out)
+    snprintf(outdir, sizeof outdir, "%s", o.out);
   else
-    snprintf(outdir, sizeof outdir, "runs/policy-learn-s%llu", (unsigned long long)c.seed);
-  if (cli_make_dirs(outdir)) {
-    fprintf(stderr, "%s: --out %s: cannot create directory: %s\n", prog, outdir, strerror(errno));
+    snprintf(outdir, sizeof outdir, "runs/policy-learn-s%llu", (unsigned long long)c->seed);
+  char *settings = learn_settings(specs, &td);
+  if (!settings || run_dir_make(outdir, &e)) {
+    fprintf(stderr, "%s: --out: %s\n", prog, settings ? e.msg : "out of memory");
+    free(settings);
     task_free(&td);
     return 1;
   }
-  /* best.json marks a finished run: drop what an earlier run left */
-  const char *outputs[] = {"best.json", "best.txt", "last.txt", "log.csv"};
-  for (size_t i = 0; i < sizeof outputs / sizeof *outputs; i++) {
-    char stale[4200];
-    snprintf(stale, sizeof stale, "%s/%s", outdir, outputs[i]);
-    unlink(stale);
-  }
-  c.out_dir = outdir;
+  /* summary.json and best.json mark a finished run: drop what an earlier run left */
+  static const char *const outputs[] = {"summary.json", "best.json", "best.txt", "last.txt", "log.csv", "metrics.csv"};
+  run_dir_clear(outdir, outputs, 6, 6);
+  c->out_dir = outdir;
+  c->settings = settings;
+  char *cmd[3 + 256] = {(char *)"synrl", (char *)"policy", (char *)"learn"};
+  c->argc = 3;
+  for (int i = 0; i < argc && c->argc < 259; i++) cmd[c->argc++] = argv[i];
+  c->argv = cmd;
   plearn_result res;
   double t0 = core_now();
-  syn_status s = plearn_run(&c, init ? &start : NULL, quiet ? NULL : on_snapshot, NULL, &res, &e);
+  syn_status s = plearn_run(c, o.init ? &start : NULL, o.quiet ? NULL : on_snapshot, NULL, &res, &e);
   task_free(&td);
+  free(settings);
   if (s) {
     fprintf(stderr, "%s: %s\n", prog, e.msg);
     return 1;
@@ -187,11 +228,11 @@ int cli_policy_learn(int argc, char **argv) {
   char m1[32], m2[32];
   pct(m1, sizeof m1, res.best_scores.acc_mean);
   pct(m2, sizeof m2, res.best_scores.img_acc);
-  printf("policy learn: %ld iterations over %ld runs, %d snapshots in %.1f s\n", c.iterations,
+  printf("policy learn: %ld iterations over %ld runs, %d snapshots in %.1f s\n", c->iterations,
          res.tasks, res.n_snapshots, core_now() - t0);
   printf("  kept: snapshot %d (iteration %ld), held-out 2D mean %s, image %s, score %.4f\n",
          res.best_index, res.best_iteration, m1, m2, res.best_scores.score);
-  printf("  output: %s/{best.txt,best.json,last.txt,log.csv}\n", outdir);
+  printf("  output: %s/{best.txt,best.json,last.txt,log.csv,metrics.csv,summary.json}\n", outdir);
   return 0;
 }
 
@@ -224,37 +265,52 @@ static void fmt_num(char *b, size_t n, double v, bool percent, const char *unit)
   else snprintf(b, n, "%.6f", v);
 }
 
-int cli_policy_compare(int argc, char **argv) {
-  const char *prog = "synrl policy compare";
+/* The flags of policy compare. */
+typedef struct cmp_opts {
   plearn_eval_config ec;
-  plearn_eval_config_default(&ec);
-  ec.n_boundaries = 10;
-  ec.boundary_seed0 = 101;
-  ec.run_seed0 = 1;
-  long img_iters = 0;
-  int img_seeds = 1, threads = 1;
-  uint64_t img_seed0 = 1;
-  const char *hpath = "small", *csv = NULL, *md = NULL, *tasks_csv = NULL;
-  const char *data_dir = "/usr/share/datasets/fashion-mnist";
-  bool quiet = false;
-  opt_spec specs[] = {
-      {"boundaries", OPT_INT, &ec.n_boundaries, 0, PLEARN_MAX_TASKS, NULL, "2D boundaries"},
-      {"boundary-seed", OPT_U64, &ec.boundary_seed0, 1, 0, NULL, "boundary i has seed B + i ..."},
-      {"run-seed", OPT_U64, &ec.run_seed0, 1, 0, NULL, "... and trainee seed R + i (as exp_2d.sh: 101, 1)"},
-      {"iterations", OPT_LONG, &ec.iterations, 1, 2e9, NULL, "static iterations per 2D task"},
-      {"epsilon", OPT_DOUBLE, &ec.epsilon, 0, 1, NULL, "2D exploration"},
-      {"alpha-s", OPT_DOUBLE, &ec.alpha_s, 1e-12, 1, NULL, "2D synaptic step"},
-      {"path", OPT_CHOICE, &hpath, 0, 0, "small|general", "computation path of the 2D runs"},
-      {"image-iterations", OPT_LONG, &img_iters, 0, 2e9, NULL, "0-HU Fashion-MNIST paper protocol run (0: none; the paper: 200000)"},
-      {"image-seeds", OPT_INT, &img_seeds, 1, PLEARN_MAX_TASKS, NULL, "image runs with seeds S, S+1, ..."},
-      {"image-seed", OPT_U64, &img_seed0, 0, 0, NULL, "first image seed (split, init, batches)"},
-      {"data-dir", OPT_STR, &data_dir, 0, 0, NULL, "Fashion-MNIST IDX files"},
-      {"csv", OPT_STR, &csv, 0, 0, NULL, "write the summary table as CSV"},
-      {"md", OPT_STR, &md, 0, 0, NULL, "write the summary table as Markdown"},
-      {"tasks-csv", OPT_STR, &tasks_csv, 0, 0, NULL, "write every task's result as CSV"},
-      {"threads", OPT_INT, &threads, 0, 1024, NULL, "threads (0: all cores); results do not depend on it"},
-      {"quiet", OPT_FLAG, &quiet, 0, 0, NULL, "no progress lines"},
-      {0}};
+  long img_iters;
+  int img_seeds, threads;
+  uint64_t img_seed0;
+  const char *hpath, *csv, *md, *tasks_csv, *data_dir;
+  bool quiet;
+  const char *pos[64];
+  int npos;
+} cmp_opts;
+
+/* Parses and checks the flags: -1 to go on, else the exit status. */
+static int compare_parse(cmp_opts *o, opt_spec *specs, int argc, char **argv) {
+  const char *prog = "synrl policy compare";
+  memset(o, 0, sizeof *o);
+  plearn_eval_config *ec = &o->ec;
+  plearn_eval_config_default(ec);
+  ec->n_boundaries = 10;
+  ec->boundary_seed0 = 101;
+  ec->run_seed0 = 1;
+  o->img_seeds = o->threads = 1;
+  o->img_seed0 = 1;
+  o->hpath = "small";
+  o->data_dir = DATA_FASHION_MNIST_DIR;
+  const opt_spec add[] = {
+      {"boundaries", OPT_INT, &ec->n_boundaries, 0, PLEARN_MAX_TASKS, NULL, "2D boundaries"},
+      {"boundary-seed", OPT_U64, &ec->boundary_seed0, 1, 0, NULL, "boundary i has seed B + i ..."},
+      {"run-seed", OPT_U64, &ec->run_seed0, 1, 0, NULL, "... and trainee seed R + i (as exp_2d.sh: 101, 1)"},
+      {"iterations", OPT_LONG, &ec->iterations, 1, 2e9, NULL, "static iterations per 2D task"},
+      {"epsilon", OPT_DOUBLE, &ec->epsilon, 0, 1, NULL, "2D exploration"},
+      {"alpha-s", OPT_DOUBLE, &ec->alpha_s, 1e-12, 1, NULL, "2D synaptic step"},
+      {"path", OPT_CHOICE, &o->hpath, 0, 0, "small|general", "computation path of the 2D runs"},
+      {"image-iterations", OPT_LONG, &o->img_iters, 0, 2e9, NULL, "0-HU Fashion-MNIST paper protocol run (0: none; the paper: 200000)"},
+      {"image-seeds", OPT_INT, &o->img_seeds, 1, PLEARN_MAX_TASKS, NULL, "image runs with seeds S, S+1, ..."},
+      {"image-seed", OPT_U64, &o->img_seed0, 0, 0, NULL, "first image seed (split, init, batches)"},
+      {"data-dir", OPT_STR, &o->data_dir, 0, 0, NULL, "Fashion-MNIST IDX files"},
+      {"csv", OPT_STR, &o->csv, 0, 0, NULL, "write the summary table as CSV (accuracies as fractions)"},
+      {"md", OPT_STR, &o->md, 0, 0, NULL, "write the summary table as Markdown (accuracies in %)"},
+      {"tasks-csv", OPT_STR, &o->tasks_csv, 0, 0, NULL, "write every task's result as CSV (accuracies as fractions)"},
+      {"threads", OPT_INT, &o->threads, 0, 1024, NULL, "threads (0: all cores); results do not depend on it"},
+      {"quiet", OPT_FLAG, &o->quiet, 0, 0, NULL, "no progress lines"},
+  };
+  const int n = (int)(sizeof add / sizeof *add);
+  memcpy(specs, add, sizeof add);
+  specs[n].name = NULL;
   if (wants_help(argc, argv)) {
     opts_help("usage: synrl policy compare [options] [LABEL=]FILE ...\n\n"
               "Applies each table statically (frozen) to the same held-out tasks: 2D boundaries\n"
@@ -264,183 +320,199 @@ int cli_policy_compare(int argc, char **argv) {
               specs);
     return 0;
   }
-  const char *pos[64];
-  int npos;
-  if (opts_parse(prog, specs, argc, argv, pos, 64, &npos)) return 2;
-  if (npos == 0) {
+  if (opts_parse(prog, specs, argc, argv, o->pos, 64, &o->npos)) return 2;
+  if (o->npos == 0) {
     fprintf(stderr, "%s: give at least one policy FILE\n", prog);
     return 2;
   }
-  if (ec.n_boundaries == 0 && img_iters == 0) {
+  if (ec->n_boundaries == 0 && o->img_iters == 0) {
     fprintf(stderr, "%s: no task: --boundaries 0 needs --image-iterations\n", prog);
     return 2;
   }
-  ec.path = strcmp(hpath, "general") == 0 ? SYNRL_PATH_GENERAL : SYNRL_PATH_SMALL;
-  ec.img_iterations = img_iters;
-  core_set_threads(threads);
+  ec->path = strcmp(o->hpath, "general") == 0 ? SYNRL_PATH_GENERAL : SYNRL_PATH_SMALL;
+  ec->img_iterations = o->img_iters;
+  return -1;
+}
+
+/* Reads the tables ([LABEL=]FILE) into rows; the exit status. */
+static int compare_read(const cmp_opts *o, cmp_row *rows) {
   syn_err e = {0};
-  cmp_row *rows = calloc((size_t)npos, sizeof *rows);
-  if (!rows) {
-    fprintf(stderr, "%s: out of memory\n", prog);
-    return 1;
-  }
-  int rc = 0;
-  for (int i = 0; i < npos && !rc; i++) {
-    const char *eq = strchr(pos[i], '=');
-    rows[i].file = eq ? eq + 1 : pos[i];
-    rows[i].label = pos[i];
+  for (int i = 0; i < o->npos; i++) {
+    const char *eq = strchr(o->pos[i], '=');
+    rows[i].file = eq ? eq + 1 : o->pos[i];
+    rows[i].label = o->pos[i];
     if (eq) {
-      size_t n = (size_t)(eq - pos[i]);
+      size_t n = (size_t)(eq - o->pos[i]);
       char *l = malloc(n + 1);
-      if (!l) { rc = 1; break; }
-      memcpy(l, pos[i], n);
+      if (!l) return 1;
+      memcpy(l, o->pos[i], n);
       l[n] = 0;
       rows[i].label = l;
     }
     if (synrl_policy_read(&rows[i].p, rows[i].file, &e)) {
-      fprintf(stderr, "%s: %s\n", prog, e.msg);
-      rc = 1;
+      fprintf(stderr, "synrl policy compare: %s\n", e.msg);
+      return 1;
     }
   }
-  for (int i = 0; i < npos && !rc; i++) {
-    if (ec.n_boundaries > 0) {
-      plearn_eval_config c2 = ec;
-      c2.img_train = NULL;
-      if (plearn_evaluate(&rows[i].p, &c2, 0.0, &rows[i].s, &e)) {
-        fprintf(stderr, "%s: %s: %s\n", prog, rows[i].file, e.msg);
-        rc = 1;
-        break;
-      }
+  return 0;
+}
+
+/* Every table on every task: the 2D boundaries, then each image seed. */
+static int compare_run(cmp_opts *o, const opt_spec *specs, cmp_row *rows) {
+  const char *prog = "synrl policy compare";
+  plearn_eval_config *ec = &o->ec;
+  syn_err e = {0};
+  for (int i = 0; i < o->npos && ec->n_boundaries > 0; i++) {
+    plearn_eval_config c2 = *ec;
+    c2.img_train = NULL;
+    if (plearn_evaluate(&rows[i].p, &c2, 0.0, &rows[i].s, &e)) {
+      fprintf(stderr, "%s: %s: %s\n", prog, rows[i].file, e.msg);
+      return 1;
     }
-    if (!quiet && ec.n_boundaries > 0)
+    if (!o->quiet)
       fprintf(stderr, "%s: 2D mean %.2f%% (min %.2f%%)\n", rows[i].label, 100 * rows[i].s.acc_mean,
               100 * rows[i].s.acc_min);
   }
-  for (int k = 0; k < img_seeds && img_iters > 0 && !rc; k++) {
+  int rc = 0;
+  for (int k = 0; k < o->img_seeds && o->img_iters > 0 && !rc; k++) {
     task_data td;
-    if ((rc = load_images(prog, data_dir, img_seed0 + (uint64_t)k, &td))) break;
-    ec.img_train = &td.train;
-    ec.img_valid = &td.valid;
-    ec.img_seed = img_seed0 + (uint64_t)k;
-    for (int i = 0; i < npos && !rc; i++) {
-      if (plearn_apply_images(&rows[i].p, &ec, &rows[i].img_acc[k], &rows[i].img_loss[k], &e)) {
+    if ((rc = load_images(prog, specs, o->data_dir, o->img_seed0 + (uint64_t)k, &td))) break;
+    ec->img_train = &td.train;
+    ec->img_valid = &td.valid;
+    ec->img_seed = o->img_seed0 + (uint64_t)k;
+    for (int i = 0; i < o->npos && !rc; i++) {
+      if (plearn_apply_images(&rows[i].p, ec, &rows[i].img_acc[k], &rows[i].img_loss[k], &e)) {
         fprintf(stderr, "%s: %s: %s\n", prog, rows[i].file, e.msg);
         rc = 1;
-      } else if (!quiet) {
+      } else if (!o->quiet) {
         fprintf(stderr, "%s: image seed %llu: valid %.2f%%\n", rows[i].label,
-                (unsigned long long)ec.img_seed, 100 * rows[i].img_acc[k]);
+                (unsigned long long)ec->img_seed, 100 * rows[i].img_acc[k]);
       }
     }
     task_free(&td);
   }
-  if (!rc) {
-    const int ni = img_iters > 0 ? img_seeds : 0;
-    for (int i = 0; i < npos; i++) {
-      if (ec.n_boundaries == 0) {
-        rows[i].s.acc_mean = rows[i].s.acc_min = rows[i].s.acc_max = NAN;
-        rows[i].s.loss_mean = rows[i].s.loss_min = rows[i].s.loss_max = NAN;
-      }
-      stats(rows[i].img_acc, ni, &rows[i].img_mean, &rows[i].img_min, &rows[i].img_max);
-      stats(rows[i].img_loss, ni, &rows[i].imgl_mean, &rows[i].imgl_min, &rows[i].imgl_max);
+  const int ni = o->img_iters > 0 ? o->img_seeds : 0;
+  for (int i = 0; i < o->npos && !rc; i++) {
+    if (ec->n_boundaries == 0) {
+      rows[i].s.acc_mean = rows[i].s.acc_min = rows[i].s.acc_max = NAN;
+      rows[i].s.loss_mean = rows[i].s.loss_min = rows[i].s.loss_max = NAN;
     }
-    const char *cols[] = {"2d_acc_mean", "2d_acc_min", "2d_acc_max", "2d_loss_mean", "2d_loss_min",
-                          "2d_loss_max", "img_acc_mean", "img_acc_min", "img_acc_max",
-                          "img_loss_mean", "img_loss_min", "img_loss_max"};
-    /* three outputs of one table: stdout (aligned), CSV and Markdown */
-    FILE *fc = NULL, *fm = NULL;
-    char tc[4200] = "", tm[4200] = "";
-    if (csv) {
-      snprintf(tc, sizeof tc, "%s.tmp", csv);
-      if (!(fc = fopen(tc, "w"))) {
-        fprintf(stderr, "%s: --csv %s: %s\n", prog, csv, strerror(errno));
-        rc = 1;
-      }
-    }
-    if (md && !rc) {
-      snprintf(tm, sizeof tm, "%s.tmp", md);
-      if (!(fm = fopen(tm, "w"))) {
-        fprintf(stderr, "%s: --md %s: %s\n", prog, md, strerror(errno));
-        rc = 1;
-      }
-    }
-    if (!rc) {
-      printf("2D: %d boundaries (seeds %llu..), %ld iterations, accuracy in %%; images: %d run(s) of %ld iterations, validation accuracy in %%\n",
-             ec.n_boundaries, (unsigned long long)ec.boundary_seed0, ec.iterations, ni, img_iters);
-      printf("%-28s %8s %8s %8s %10s %10s %10s %8s %8s %8s %9s\n", "policy", "2D mean", "min",
-             "max", "loss mean", "min", "max", "img mean", "min", "max", "img loss");
-      if (fc) {
-        fprintf(fc, "policy,file");
-        for (int j = 0; j < 12; j++) fprintf(fc, ",%s", cols[j]);
-        fprintf(fc, "\n");
-      }
-      if (fm) {
-        fprintf(fm, "| policy | 2D acc mean | min | max | 2D loss mean | min | max | image acc mean | min | max | image loss mean |\n");
-        fprintf(fm, "|---|---|---|---|---|---|---|---|---|---|---|\n");
-      }
-      for (int i = 0; i < npos; i++) {
-        const cmp_row *r = &rows[i];
-        double v[12] = {r->s.acc_mean, r->s.acc_min, r->s.acc_max, r->s.loss_mean,
+    stats(rows[i].img_acc, ni, &rows[i].img_mean, &rows[i].img_min, &rows[i].img_max);
+    stats(rows[i].img_loss, ni, &rows[i].imgl_mean, &rows[i].imgl_min, &rows[i].imgl_max);
+  }
+  return rc;
+}
+
+static void row_values(const cmp_row *r, double v[12]) {
+  const double x[12] = {r->s.acc_mean, r->s.acc_min, r->s.acc_max, r->s.loss_mean,
                         r->s.loss_min, r->s.loss_max, r->img_mean, r->img_min, r->img_max,
                         r->imgl_mean, r->imgl_min, r->imgl_max};
-        char b[12][32], m[12][32];
-        for (int j = 0; j < 12; j++) {
-          bool pc = j < 3 || (j >= 6 && j < 9);
-          fmt_num(b[j], sizeof b[j], v[j], pc, "");
-          fmt_num(m[j], sizeof m[j], v[j], pc, "%");
-        }
-        printf("%-28s %8s %8s %8s %10s %10s %10s %8s %8s %8s %9s\n", r->label, b[0], b[1], b[2],
-               b[3], b[4], b[5], b[6], b[7], b[8], b[9]);
-        if (fc) {
-          fprintf(fc, "\"%s\",\"%s\"", r->label, r->file);
-          for (int j = 0; j < 12; j++) fprintf(fc, ",%.10g", v[j]);
-          fprintf(fc, "\n");
-        }
-        if (fm)
-          fprintf(fm, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r->label, m[0],
-                  m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9]);
-      }
-    }
-    int bad = 0;
-    if (fc) bad |= (ferror(fc) | (fclose(fc) != 0)) || rename(tc, csv) != 0;
-    if (fm) bad |= (ferror(fm) | (fclose(fm) != 0)) || rename(tm, md) != 0;
-    if (bad) {
-      fprintf(stderr, "%s: writing the CSV/Markdown output failed\n", prog);
-      if (fc) remove(tc);
-      if (fm) remove(tm);
-      rc = 1;
-    }
-    if (!rc && tasks_csv) {
-      char tt[4200];
-      snprintf(tt, sizeof tt, "%s.tmp", tasks_csv);
-      FILE *f = fopen(tt, "w");
-      if (!f) {
-        fprintf(stderr, "%s: --tasks-csv %s: %s\n", prog, tasks_csv, strerror(errno));
-        rc = 1;
-      } else {
-        fprintf(f, "policy,task,seed,run_seed,iterations,acc,loss\n");
-        for (int i = 0; i < npos; i++) {
-          for (int k = 0; k < rows[i].s.n; k++)
-            fprintf(f, "\"%s\",boundary2d,%llu,%llu,%ld,%.6f,%.10g\n", rows[i].label,
-                    (unsigned long long)(ec.boundary_seed0 + (uint64_t)k),
-                    (unsigned long long)(ec.run_seed0 + (uint64_t)k), ec.iterations,
-                    rows[i].s.acc[k], rows[i].s.loss[k]);
-          for (int k = 0; k < ni; k++)
-            fprintf(f, "\"%s\",fashion-0hu,%llu,%llu,%ld,%.6f,%.10g\n", rows[i].label,
-                    (unsigned long long)(img_seed0 + (uint64_t)k),
-                    (unsigned long long)(img_seed0 + (uint64_t)k), img_iters, rows[i].img_acc[k],
-                    rows[i].img_loss[k]);
-        }
-        bad = ferror(f) | (fclose(f) != 0);
-        if (bad || rename(tt, tasks_csv) != 0) {
-          remove(tt);
-          fprintf(stderr, "%s: --tasks-csv %s: write failed\n", prog, tasks_csv);
-          rc = 1;
-        }
-      }
-    }
+  memcpy(v, x, sizeof x);
+}
+
+/* The table on stdout (accuracies in %). */
+static void compare_print(const cmp_opts *o, const cmp_row *rows) {
+  printf("2D: %d boundaries (seeds %llu..), %ld iterations, accuracy in %%; images: %d run(s) of %ld iterations, validation accuracy in %%\n",
+         o->ec.n_boundaries, (unsigned long long)o->ec.boundary_seed0, o->ec.iterations,
+         o->img_iters > 0 ? o->img_seeds : 0, o->img_iters);
+  printf("%-28s %8s %8s %8s %10s %10s %10s %8s %8s %8s %9s\n", "policy", "2D mean", "min", "max",
+         "loss mean", "min", "max", "img mean", "min", "max", "img loss");
+  for (int i = 0; i < o->npos; i++) {
+    double v[12];
+    char b[12][32];
+    row_values(&rows[i], v);
+    for (int j = 0; j < 12; j++) fmt_num(b[j], sizeof b[j], v[j], j < 3 || (j >= 6 && j < 9), "");
+    printf("%-28s %8s %8s %8s %10s %10s %10s %8s %8s %8s %9s\n", rows[i].label, b[0], b[1], b[2],
+           b[3], b[4], b[5], b[6], b[7], b[8], b[9]);
   }
-  for (int i = 0; i < npos; i++)
-    if (rows[i].label != pos[i] && rows[i].label) free((char *)rows[i].label);
+}
+
+/* One output file, written atomically; the exit status. */
+static int compare_write(const char *flag, const char *path, const cmp_opts *o, const cmp_row *rows,
+                         void (*body)(FILE *f, const cmp_opts *o, const cmp_row *rows)) {
+  char tmp[4200];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  FILE *f = fopen(tmp, "w");
+  if (!f) {
+    fprintf(stderr, "synrl policy compare: --%s %s: %s\n", flag, path, strerror(errno));
+    return 1;
+  }
+  body(f, o, rows);
+  int bad = ferror(f) | (fclose(f) != 0);
+  if (bad || rename(tmp, path) != 0) {
+    remove(tmp);
+    fprintf(stderr, "synrl policy compare: --%s %s: write failed\n", flag, path);
+    return 1;
+  }
+  return 0;
+}
+
+static void csv_body(FILE *f, const cmp_opts *o, const cmp_row *rows) {
+  static const char *const cols[] = {"2d_acc_mean", "2d_acc_min", "2d_acc_max", "2d_loss_mean",
+                                     "2d_loss_min", "2d_loss_max", "img_acc_mean", "img_acc_min",
+                                     "img_acc_max", "img_loss_mean", "img_loss_min", "img_loss_max"};
+  fprintf(f, "policy,file");
+  for (int j = 0; j < 12; j++) fprintf(f, ",%s", cols[j]);
+  fprintf(f, "\n");
+  for (int i = 0; i < o->npos; i++) {
+    double v[12];
+    row_values(&rows[i], v);
+    fprintf(f, "\"%s\",\"%s\"", rows[i].label, rows[i].file);
+    for (int j = 0; j < 12; j++) fprintf(f, ",%.10g", v[j]);
+    fprintf(f, "\n");
+  }
+}
+
+static void md_body(FILE *f, const cmp_opts *o, const cmp_row *rows) {
+  fprintf(f, "| policy | 2D acc mean | min | max | 2D loss mean | min | max | image acc mean | min | max | image loss mean |\n");
+  fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|\n");
+  for (int i = 0; i < o->npos; i++) {
+    double v[12];
+    char m[12][32];
+    row_values(&rows[i], v);
+    for (int j = 0; j < 12; j++) fmt_num(m[j], sizeof m[j], v[j], j < 3 || (j >= 6 && j < 9), "%");
+    fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", rows[i].label, m[0],
+            m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9]);
+  }
+}
+
+static void tasks_body(FILE *f, const cmp_opts *o, const cmp_row *rows) {
+  const plearn_eval_config *ec = &o->ec;
+  fprintf(f, "policy,task,seed,run_seed,iterations,acc,loss\n");
+  for (int i = 0; i < o->npos; i++) {
+    for (int k = 0; k < rows[i].s.n; k++)
+      fprintf(f, "\"%s\",boundary2d,%llu,%llu,%ld,%.6f,%.10g\n", rows[i].label,
+              (unsigned long long)(ec->boundary_seed0 + (uint64_t)k),
+              (unsigned long long)(ec->run_seed0 + (uint64_t)k), ec->iterations, rows[i].s.acc[k],
+              rows[i].s.loss[k]);
+    for (int k = 0; k < (o->img_iters > 0 ? o->img_seeds : 0); k++)
+      fprintf(f, "\"%s\",fashion-0hu,%llu,%llu,%ld,%.6f,%.10g\n", rows[i].label,
+              (unsigned long long)(o->img_seed0 + (uint64_t)k),
+              (unsigned long long)(o->img_seed0 + (uint64_t)k), o->img_iters, rows[i].img_acc[k],
+              rows[i].img_loss[k]);
+  }
+}
+
+int cli_policy_compare(int argc, char **argv) {
+  cmp_opts o;
+  opt_spec specs[32];
+  int rc = compare_parse(&o, specs, argc, argv);
+  if (rc >= 0) return rc;
+  core_set_threads(o.threads);
+  cmp_row *rows = calloc((size_t)o.npos, sizeof *rows);
+  if (!rows) {
+    fprintf(stderr, "synrl policy compare: out of memory\n");
+    return 1;
+  }
+  rc = compare_read(&o, rows);
+  if (!rc) rc = compare_run(&o, specs, rows);
+  /* the output files first: a file that cannot be written fails before stdout */
+  if (!rc && o.csv) rc = compare_write("csv", o.csv, &o, rows, csv_body);
+  if (!rc && o.md) rc = compare_write("md", o.md, &o, rows, md_body);
+  if (!rc && o.tasks_csv) rc = compare_write("tasks-csv", o.tasks_csv, &o, rows, tasks_body);
+  if (!rc) compare_print(&o, rows);
+  for (int i = 0; i < o.npos; i++)
+    if (rows[i].label != o.pos[i]) free((char *)rows[i].label);
   free(rows);
   return rc;
 }

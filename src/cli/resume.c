@@ -3,7 +3,6 @@
  * resumes an interrupted run. */
 #include "cli/cli.h"
 
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,17 +56,7 @@ char *cli_settings_text(const opt_spec *specs, const char *const *neutral, const
 }
 
 void cli_settings_data(char *buf, size_t n, int i, const data_set *d) {
-  uint64_t h = CORE_FNV_INIT;
-  if (d->x_u8)
-    h = core_fnv1a64(d->x_u8, d->n * (size_t)d->in_dim, h);
-  else if (d->x)
-    h = core_fnv1a64(d->x, d->n * (size_t)d->in_dim * sizeof(double), h);
-  if (d->labels) h = core_fnv1a64(d->labels, d->n * sizeof(int32_t), h);
-  if (d->targets) h = core_fnv1a64(d->targets, d->n * (size_t)d->out_dim * sizeof(double), h);
-  size_t len = strlen(buf);
-  if (len < n)
-    snprintf(buf + len, n - len, "data%d_n=%zu\ndata%d_fnv1a64=%016llx\n", i, d->n, i,
-             (unsigned long long)h);
+  run_settings_data(buf, n, i, d);
 }
 
 int cli_check_resume_dir(const char *prog, const char *resume, const char *out) {
@@ -79,21 +68,7 @@ int cli_check_resume_dir(const char *prog, const char *resume, const char *out) 
 }
 
 void cli_clear_outputs(const char *dir, const char *const *names, size_t n, size_t n_delete) {
-  char path[4400];
-  for (size_t i = 0; i < n_delete && i < n; i++) {
-    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-    unlink(path);
-  }
-  DIR *dh = opendir(dir);
-  for (struct dirent *de; dh && (de = readdir(dh));)
-    for (size_t i = 0; i < n; i++) {
-      size_t len = strlen(names[i]);
-      if (strncmp(de->d_name, names[i], len) == 0 && strncmp(de->d_name + len, ".tmp", 4) == 0) {
-        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        unlink(path);
-      }
-    }
-  if (dh) closedir(dh);
+  run_dir_clear(dir, names, n, n_delete);
 }
 
 /* one shell word, quoted where it needs it */

@@ -82,32 +82,6 @@ static syn_status eval_sets(learn_rule *rule, nn_ws *ws, const data_set *train,
 }
 
 /* ---------------- checkpoints ---------------- */
-/* The metrics rows written so far, kept in memory so that a checkpoint can
- * carry them (the CSV itself is only renamed into place at the end). */
-typedef struct text_buf {
-  char *s;
-  size_t len, cap;
-  bool oom;
-} text_buf;
-
-static void text_add(text_buf *t, const char *p, size_t n) {
-  if (t->oom) return;
-  if (t->len + n + 1 > t->cap) {
-    size_t cap = t->cap ? t->cap : 4096;
-    while (cap < t->len + n + 1) cap *= 2;
-    char *ns = realloc(t->s, cap);
-    if (!ns) {
-      t->oom = true;
-      return;
-    }
-    t->s = ns;
-    t->cap = cap;
-  }
-  memcpy(t->s + t->len, p, n);
-  t->len += n;
-  t->s[t->len] = 0;
-}
-
 /* Everything of the loop that the next iteration reads. */
 typedef struct loop_state {
   long it;           /* iterations done */
@@ -125,7 +99,7 @@ syn_status run_checkpoint_check(const char *path, const char *config, syn_err *e
 
 static syn_status save_checkpoint(learn_rule *rule, const run_config *cfg, const char *path,
                                   const loop_state *ls,
-                                  const uint32_t *batch_idx, size_t batch_n, const text_buf *metrics,
+                                  const uint32_t *batch_idx, size_t batch_n, const run_metrics *metrics,
                                   run_result *res, syn_err *e) {
   double t0 = core_now();
   if (metrics->oom) return syn_err_set(e, SYN_ERR_NOMEM, "out of memory keeping the metrics");
@@ -152,9 +126,7 @@ static syn_status save_checkpoint(learn_rule *rule, const run_config *cfg, const
   ckpt_put_f64(&w, ls->elapsed);
   ckpt_put_f64(&w, ls->cpu);
   ckpt_end(&w);
-  ckpt_begin(&w, "run.metrics");
-  ckpt_put_str(&w, metrics->s ? metrics->s : "");
-  ckpt_end(&w);
+  run_metrics_save(metrics, &w, "run.metrics");
   learn_rule_sync(rule);
   ckpt_begin(&w, "net");
   ckpt_put_u64(&w, rule->net->n_params);
@@ -174,7 +146,7 @@ static syn_status save_checkpoint(learn_rule *rule, const run_config *cfg, const
 /* Restores the loop, the weights, the rule and the metrics; leaves the
  * current minibatch's rows in batch_idx[0..batch_n). */
 static syn_status load_checkpoint(learn_rule *rule, const data_set *train, const run_config *cfg,
-                                  bool mini, loop_state *ls, uint32_t *batch_idx, text_buf *metrics,
+                                  bool mini, loop_state *ls, uint32_t *batch_idx, run_metrics *metrics,
                                   syn_err *e) {
   ckpt_file f;
   syn_status st = ckpt_read(&f, cfg->resume_path, e);
@@ -226,15 +198,7 @@ static syn_status load_checkpoint(learn_rule *rule, const data_set *train, const
     st = ckpt_sec_fail(&s, e, "loop state out of range");
     goto out;
   }
-  if ((st = ckpt_open(&f, "run.metrics", &s, e))) goto out;
-  const char *m = ckpt_get_str(&s, &nlen);
-  if ((st = ckpt_sec_done(&s, e))) goto out;
-  if (memchr(m, 0, nlen)) {
-    st = ckpt_sec_fail(&s, e, "NUL byte in the metrics");
-    goto out;
-  }
-  metrics->len = 0;
-  text_add(metrics, m, nlen);
+  if ((st = run_metrics_load(metrics, &f, "run.metrics", e))) goto out;
   if ((st = ckpt_open(&f, "net", &s, e))) goto out;
   nn_mlp *net = rule->net;
   if (ckpt_get_u64(&s) != net->n_params || ckpt_remaining(&s) != net->n_params * 8) {
@@ -272,7 +236,12 @@ syn_status run_train(learn_rule *rule, const data_set *train, const data_set *va
   if (s) return s;
   data_set bat = {0};
   uint32_t *perm = NULL;
-  text_buf metrics = {0};
+  run_metrics metrics;
+  s = run_metrics_init(&metrics, MLP_METRICS_COLUMNS, e);
+  if (s) {
+    nn_ws_destroy(&ws);
+    return s;
+  }
   loop_state ls;
   memset(&ls, 0, sizeof ls);
   rng_seed(&ls.brng, cfg->seed, 0xba7c4);
@@ -295,16 +264,13 @@ syn_status run_train(learn_rule *rule, const data_set *train, const data_set *va
     res->resumed_at = ls.it;
     if (mini && (s = data_set_subset(&bat, train, perm, cfg->batch_size, e))) goto done;
   } else {
-    static const char header[] =
-        "iter,batch_loss,reward_rate,train_loss,train_acc,valid_loss,valid_acc,elapsed_s\n";
-    text_add(&metrics, header, sizeof header - 1);
     if (mini && (s = draw_batch(train, cfg->batch_size, &ls.brng, perm, &bat, e))) goto done;
   }
   b = mini ? data_set_batch(&bat) : data_set_batch(train);
   if (cfg->out_dir) {
     snprintf(csv_path, sizeof csv_path, "%s/metrics.csv", cfg->out_dir);
     if ((s = fio_text_open(&csv, csv_path, e))) goto done;
-    if (metrics.len) fwrite(metrics.s, 1, metrics.len, csv.f);
+    fwrite(metrics.text, 1, metrics.len, csv.f);
   }
   if ((s = rule->set_batch(rule, &b, e))) goto done;
 
@@ -332,13 +298,12 @@ syn_status run_train(learn_rule *rule, const data_set *train, const data_set *va
       p->reward_rate = (double)ls.pos / (double)ls.steps;
       if ((s = eval_sets(rule, &ws, train, valid, cfg, p, e))) goto done;
       ls.pos = ls.steps = 0;
-      char row[512];
-      int n = snprintf(row, sizeof row, "%ld,%.10g,%.6g,%.10g,%.6f,%.10g,%.6f,%.3f\n", it,
-                       p->batch_loss, p->reward_rate, p->train_loss, p->train_acc, p->valid_loss,
-                       p->valid_acc, now - t0);
-      text_add(&metrics, row, (size_t)n);
-      if (csv.f) {
-        fputs(row, csv.f);
+      const size_t at = metrics.len;
+      const double cols[6] = {p->batch_loss, p->reward_rate, p->train_loss,
+                              p->train_acc,  p->valid_loss,  p->valid_acc};
+      run_metrics_row(&metrics, (double)it, now - t0, cols);
+      if (csv.f && !metrics.oom) {
+        fwrite(metrics.text + at, 1, metrics.len - at, csv.f);
         fflush(csv.f); /* the partial file (temporary name) shows progress */
       }
       if (cfg->abort_below > 0 && it == cfg->abort_after && p->train_acc < cfg->abort_below) {
@@ -422,11 +387,12 @@ syn_status run_train(learn_rule *rule, const data_set *train, const data_set *va
   }
   if (csv.f) {
     if (ferror(csv.f)) csv.err = EIO;
+    if (metrics.oom) csv.err = ENOMEM;
     s = fio_text_commit(&csv, e);
   }
 done:
   if (csv.f) fio_writer_abort(&csv);
-  free(metrics.s);
+  run_metrics_free(&metrics);
   data_set_free(&bat);
   free(perm);
   nn_ws_destroy(&ws);

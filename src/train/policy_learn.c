@@ -222,23 +222,41 @@ static void out_path(char *buf, size_t n, const char *dir, const char *name) {
   snprintf(buf, n, "%s/%s", dir, name);
 }
 
+/* log.csv (the snapshots' transfer scores, kept for scripts) and metrics.csv
+ * (the same in the layout every run shares: step = iteration, seconds, then
+ * PLEARN_METRICS_COLUMNS). Both rewritten whole: "best" moves. */
 static syn_status write_log(const learn_state *st, syn_err *e) {
   char path[4200];
   out_path(path, sizeof path, st->c->out_dir, "log.csv");
   fio_writer w;
   syn_status s = fio_text_open(&w, path, e);
   if (s) return s;
+  run_metrics m;
+  if ((s = run_metrics_init(&m, PLEARN_METRICS_COLUMNS, e))) {
+    fio_writer_abort(&w);
+    return s;
+  }
   fprintf(w.f, "snapshot,iteration,tasks,restarts_converged,restarts_stalled,acc_2d_mean,acc_2d_min,"
                "acc_2d_max,loss_2d_mean,img_acc,img_loss,score,best,seconds\n");
   for (int i = 0; i < st->res->n_snapshots; i++) {
     const plearn_snapshot *p = &st->log[i];
+    const bool best = p->index == st->res->best_index;
     fprintf(w.f, "%d,%ld,%ld,%ld,%ld,%.6f,%.6f,%.6f,%.8g,%.6f,%.8g,%.6f,%d,%.2f\n", p->index,
             p->iteration, p->tasks, p->restarts_converged, p->restarts_stalled, p->scores.acc_mean,
             p->scores.acc_min, p->scores.acc_max, p->scores.loss_mean, p->scores.img_acc,
-            p->scores.img_loss, p->scores.score, p->index == st->res->best_index, p->seconds);
+            p->scores.img_loss, p->scores.score, best, p->seconds);
+    const double row[12] = {p->index, (double)p->tasks, (double)p->restarts_converged,
+                            (double)p->restarts_stalled, p->scores.acc_mean, p->scores.acc_min,
+                            p->scores.acc_max, p->scores.loss_mean, p->scores.img_acc,
+                            p->scores.img_loss, p->scores.score, best};
+    run_metrics_row(&m, (double)p->iteration, p->seconds, row);
   }
   if (ferror(w.f)) w.err = EIO;
-  return fio_text_commit(&w, e);
+  s = fio_text_commit(&w, e);
+  out_path(path, sizeof path, st->c->out_dir, "metrics.csv");
+  if (!s) s = run_metrics_write(&m, path, e);
+  run_metrics_free(&m);
+  return s;
 }
 
 static void json_num(FILE *f, const char *name, double v, bool comma) {
@@ -292,6 +310,43 @@ static syn_status write_best_json(const learn_state *st, syn_err *e) {
           c->eval.img_train ? c->eval.img_iterations : 0L);
   if (ferror(f)) w.err = EIO;
   return fio_text_commit(&w, e);
+}
+
+/* summary.json (kind "policy-learn"): the settings, then best.json's figures. */
+static syn_status write_summary(const learn_state *st, syn_err *e) {
+  const plearn_config *c = st->c;
+  const plearn_result *r = st->res;
+  run_summary *s;
+  syn_status rc = run_summary_new(&s, RUN_KIND_POLICY_LEARN, c->argc, c->argv, c->settings,
+                                  "iteration", e);
+  if (rc) return rc;
+  run_summary_int(s, "seed", (long long)c->seed);
+  run_summary_int(s, "iterations", c->iterations);
+  run_summary_int(s, "tasks", r->tasks);
+  run_summary_int(s, "snapshots", r->n_snapshots);
+  run_summary_int(s, "snapshot", r->best_index);
+  run_summary_int(s, "iteration", r->best_iteration);
+  run_summary_str(s, "select", c->select_best ? "best" : "last");
+  run_summary_bool(s, "average", c->average);
+  const plearn_scores *b = &r->best_scores;
+  run_summary_num(s, "score", b->score);
+  run_summary_num(s, "acc_2d_mean", b->acc_mean);
+  run_summary_num(s, "acc_2d_min", b->acc_min);
+  run_summary_num(s, "acc_2d_max", b->acc_max);
+  run_summary_num(s, "loss_2d_mean", b->loss_mean);
+  run_summary_num(s, "img_acc", b->img_acc);
+  run_summary_num(s, "img_loss", b->img_loss);
+  run_summary_nums(s, "acc_2d", b->acc, (size_t)b->n);
+  run_summary_int(s, "holdout_boundary_seed0", (long long)c->eval.boundary_seed0);
+  run_summary_int(s, "holdout_boundaries", c->eval.n_boundaries);
+  run_summary_int(s, "holdout_iterations", c->eval.iterations);
+  run_summary_int(s, "img_iterations", c->eval.img_train ? c->eval.img_iterations : 0L);
+  run_summary_hex64(s, "best_fnv1a64", core_fnv1a64(r->best.q, sizeof r->best.q, CORE_FNV_INIT));
+  char path[4200];
+  out_path(path, sizeof path, c->out_dir, "summary.json");
+  rc = run_summary_write(s, path, e);
+  run_summary_free(s);
+  return rc;
 }
 
 static syn_status take_snapshot(learn_state *st, const synrl_policy *snap, long iteration,
@@ -462,6 +517,7 @@ syn_status plearn_run(const plearn_config *c, const synrl_policy *init, plearn_p
   }
   res->tasks = tasks;
   if (!s && c->out_dir) s = write_best_json(&st, e);
+  if (!s && c->out_dir) s = write_summary(&st, e);
   free(st.log);
   return s;
 }
