@@ -1,7 +1,10 @@
 /* synrl: the command-line tool. Only this layer prints and exits. */
+#define _POSIX_C_SOURCE 200809L
 #include "cli/cli.h"
 #include "cli/mpi.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,13 +16,13 @@ static void usage(FILE *f) {
       "  train         train an MLP by synaptic RL or gradient descent (with no options: the\n"
       "                paper's 2D experiment, adaptive policy);\n"
       "                under mpirun, data-parallel over the processes\n"
-      "  sweep         run a grid of training runs (over MPI ranks if started by mpirun)\n"
-      "  eval          evaluate a saved network on a task\n"
+      "  sweep         run a grid of train/classify/rl/policy-learn runs (--jobs N, or MPI ranks)\n"
+      "  eval          measure a run folder again (or a saved network on a task)\n"
       "  policy show   print a policy's greedy action per state\n"
       "  policy import convert the authors' published table to a synrl policy file\n"
       "  policy learn  learn a static policy over a stream of tasks (transfer-scored)\n"
       "  policy compare apply frozen tables to the same held-out tasks\n"
-      "  export        write a saved network as safetensors\n"
+      "  export        write a run's (or a file's) network(s) as safetensors\n"
       "  plot          draw PNG figures: 2D decision boundaries, training curves, run groups\n"
       "  rl            train a coagent network on an RL task (Weight Max, MAP prop, ...)\n"
       "  classify      DeepAGREL (BrainProp) or backprop on a dense/conv/loccon image network\n\n"
@@ -53,10 +56,21 @@ static int dispatch(int argc, char **argv) {
   return 2;
 }
 
+/* Output that was asked for and could not be written (a full device, a
+ * closed pipe) is a failure, not a success. */
+static int check_stdout(int rc) {
+  if (fflush(stdout) == 0 && !ferror(stdout)) return rc;
+  if (errno != EPIPE) fprintf(stderr, "synrl: standard output: %s\n", strerror(errno));
+  return rc ? rc : 1;
+}
+
 int main(int argc, char **argv) {
+  /* A reader that went away (`synrl train | head -1`) must not kill a run:
+   * writes then fail with EPIPE, progress is dropped, training goes on. */
+  signal(SIGPIPE, SIG_IGN);
   blas_init();
   if (cli_mpi_init(&argc, &argv)) return 2;
-  int rc = dispatch(argc, argv);
+  int rc = check_stdout(dispatch(argc, argv));
   cli_mpi_finish(rc);
   return rc;
 }

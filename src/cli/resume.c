@@ -110,7 +110,7 @@ void cli_print_resume_cmd(const char *cmd, int argc, char **argv, const char *di
 /* SIGINT/SIGTERM: the training loop polls this flag, writes a checkpoint and
  * returns. A signal handler can only reach a static object. */
 static volatile sig_atomic_t g_stop_signal;
-static struct sigaction g_old_int, g_old_term;
+static struct sigaction g_old_int, g_old_term, g_old_hup;
 
 static void on_stop_signal(int sig) { g_stop_signal = sig; }
 
@@ -122,10 +122,13 @@ const volatile sig_atomic_t *cli_stop_catch(void) {
   g_stop_signal = 0;
   sigaction(SIGINT, &sa, &g_old_int);
   sigaction(SIGTERM, &sa, &g_old_term);
+  /* a closed terminal or ssh session: checkpoint and stop, as for SIGTERM */
+  sigaction(SIGHUP, &sa, &g_old_hup);
   return &g_stop_signal;
 }
 
 void cli_stop_release(void) {
   sigaction(SIGINT, &g_old_int, NULL);
   sigaction(SIGTERM, &g_old_term, NULL);
+  sigaction(SIGHUP, &g_old_hup, NULL);
 }
