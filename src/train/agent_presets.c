@@ -14,10 +14,10 @@
  * backprop/STE actor rates are ours (3e-4 per layer, annealed by the Weight
  * Max column's factor: 1e-3 collapsed on CartPole). Every list is per layer
  * for the default 64-32 network: hidden 1, hidden 2, output. */
+#define _POSIX_C_SOURCE 200809L
 #include "synrl/train.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,99 +283,68 @@ syn_status agent_setup_config(const agent_setup *s, agent_config *c, syn_err *e)
 }
 
 /* ---- the settings text ---- */
-typedef struct text {
-  char *p;
-  size_t len, cap;
-  bool oom;
-} text;
-
-static void add(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add(text *t, const char *fmt, ...) {
-  if (t->oom) return;
-  for (;;) {
-    va_list ap;
-    va_start(ap, fmt);
-    const int n = vsnprintf(t->p + t->len, t->cap - t->len, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-      t->oom = true;
-      return;
-    }
-    if ((size_t)n < t->cap - t->len) {
-      t->len += (size_t)n;
-      return;
-    }
-    const size_t cap = 2 * t->cap + (size_t)n;
-    char *q = realloc(t->p, cap);
-    if (!q) {
-      t->oom = true;
-      return;
-    }
-    t->p = q;
-    t->cap = cap;
-  }
-}
-
-static void add_num(text *t, const char *name, double v) {
+static void add_num(FILE *t, const char *name, double v) {
   char b[40];
-  add(t, "%s=%s\n", name, core_fmt_double(b, sizeof b, v));
+  fprintf(t, "%s=%s\n", name, core_fmt_double(b, sizeof b, v));
 }
 
-static void add_list(text *t, const char *name, const double *v, int n) {
+static void add_list(FILE *t, const char *name, const double *v, int n) {
   char b[40];
-  add(t, "%s=", name);
-  for (int i = 0; i < n; i++) add(t, "%s%s", i ? "," : "", core_fmt_double(b, sizeof b, v[i]));
-  add(t, "\n");
+  fprintf(t, "%s=", name);
+  for (int i = 0; i < n; i++) fprintf(t, "%s%s", i ? "," : "", core_fmt_double(b, sizeof b, v[i]));
+  fputc('\n', t);
 }
 
-static void add_widths(text *t, const char *name, const int *w, int n) {
-  add(t, "%s=", name);
-  for (int i = 0; i < n; i++) add(t, "%s%d", i ? "," : "", w[i]);
-  add(t, "\n");
+static void add_widths(FILE *t, const char *name, const int *w, int n) {
+  fprintf(t, "%s=", name);
+  for (int i = 0; i < n; i++) fprintf(t, "%s%d", i ? "," : "", w[i]);
+  fputc('\n', t);
 }
 
 /* one line per setting: a name with a newline would break the format */
 static const char *one_line(const char *v) { return v && !strpbrk(v, "\n\r") ? v : "?"; }
 
 char *agent_setup_settings(const agent_setup *s) {
-  text t = {.cap = 2048};
-  t.p = malloc(t.cap);
-  if (!t.p) return NULL;
+  char *p = NULL;
+  size_t len = 0;
+  FILE *t = open_memstream(&p, &len);
+  if (!t) return NULL;
   const int nl = s->n_hidden + 1, ncl = s->critic_n_hidden + 1;
   const char *method = s->rule ? coa_rule_name(s->rule) : s->method; /* a user rule: its name */
-  add(&t, "synrl_version=%s\n", core_version());
-  add(&t, "preset=%s\n", one_line(s->preset ? s->preset : "custom"));
-  add(&t, "env=%s\n", one_line(s->env_def ? s->env_def->name : s->env));
-  add(&t, "method=%s\n", one_line(method));
-  add(&t, "episodes=%ld\nbatch=%d\n", s->episodes, s->batch);
-  add_widths(&t, "hidden", s->hidden, s->n_hidden);
-  add_list(&t, "lr", s->lr, nl);
-  add_list(&t, "lr-end", s->lr_end, nl);
-  add(&t, "end-t=%ld\n", s->end_t);
-  add_num(&t, "lambda", s->lambda);
-  add_num(&t, "gamma", s->gamma);
-  add_num(&t, "temp", s->temp);
-  add_num(&t, "hidden-temp", s->hidden_temp);
-  add_list(&t, "var", s->var, nl);
-  add(&t, "map-steps=%d\ncritic=%s\n", s->map_steps, s->critic ? "on" : "off");
-  add_widths(&t, "critic-hidden", s->critic_hidden, s->critic_n_hidden);
-  add(&t, "critic-method=%s\n", s->critic_map ? "mapprop" : "backprop");
-  add_list(&t, "critic-var", s->critic_var, ncl);
-  add_list(&t, "critic-lr", s->critic_lr, ncl);
-  add_list(&t, "critic-lr-end", s->critic_lr_end, ncl);
-  add_num(&t, "critic-lambda", s->critic_lambda);
-  add(&t, "fixed-last-logit=%s\nadam-correct-until=%ld\n", s->fixed_last_logit ? "on" : "off",
+  fprintf(t, "synrl_version=%s\n", core_version());
+  fprintf(t, "preset=%s\n", one_line(s->preset ? s->preset : "custom"));
+  fprintf(t, "env=%s\n", one_line(s->env_def ? s->env_def->name : s->env));
+  fprintf(t, "method=%s\n", one_line(method));
+  fprintf(t, "episodes=%ld\nbatch=%d\n", s->episodes, s->batch);
+  add_widths(t, "hidden", s->hidden, s->n_hidden);
+  add_list(t, "lr", s->lr, nl);
+  add_list(t, "lr-end", s->lr_end, nl);
+  fprintf(t, "end-t=%ld\n", s->end_t);
+  add_num(t, "lambda", s->lambda);
+  add_num(t, "gamma", s->gamma);
+  add_num(t, "temp", s->temp);
+  add_num(t, "hidden-temp", s->hidden_temp);
+  add_list(t, "var", s->var, nl);
+  fprintf(t, "map-steps=%d\ncritic=%s\n", s->map_steps, s->critic ? "on" : "off");
+  add_widths(t, "critic-hidden", s->critic_hidden, s->critic_n_hidden);
+  fprintf(t, "critic-method=%s\n", s->critic_map ? "mapprop" : "backprop");
+  add_list(t, "critic-var", s->critic_var, ncl);
+  add_list(t, "critic-lr", s->critic_lr, ncl);
+  add_list(t, "critic-lr-end", s->critic_lr_end, ncl);
+  add_num(t, "critic-lambda", s->critic_lambda);
+  fprintf(t, "fixed-last-logit=%s\nadam-correct-until=%ld\n", s->fixed_last_logit ? "on" : "off",
       s->adam_correct_until);
-  add_num(&t, "adam-eps", s->adam_eps);
-  add_num(&t, "init-bias", s->init_bias);
-  add_num(&t, "action-scale", s->action_scale);
-  add_num(&t, "action-shift", s->action_shift);
-  add_num(&t, "reward-clip", s->reward_clip);
-  add(&t, "max-steps=%d\nlog-every=%ld\nseed=%llu\neval-episodes=%ld\n", s->max_steps, s->log_every,
+  add_num(t, "adam-eps", s->adam_eps);
+  add_num(t, "init-bias", s->init_bias);
+  add_num(t, "action-scale", s->action_scale);
+  add_num(t, "action-shift", s->action_shift);
+  add_num(t, "reward-clip", s->reward_clip);
+  fprintf(t, "max-steps=%d\nlog-every=%ld\nseed=%llu\neval-episodes=%ld\n", s->max_steps, s->log_every,
       (unsigned long long)s->seed, s->eval_episodes);
-  if (t.oom) {
-    free(t.p);
+  const bool bad = ferror(t) != 0;
+  if (fclose(t) != 0 || bad) {
+    free(p);
     return NULL;
   }
-  return t.p;
+  return p;
 }
