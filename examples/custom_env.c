@@ -2,7 +2,8 @@
  * agent starts in a random cell of the left half and steps left (action 0) or
  * right (action 1); each step costs 0.01, reaching the right end pays +1 and
  * ends the episode; 50-step limit. Any env_def like this one works with
- * everything that takes an `env` (the training drivers included).
+ * everything that takes an `env`; the agent trainer takes it as
+ * agent_config.env_def or agent_setup.env_def (examples/own_env_agent.c).
  *
  * Built and run by ctest (example_custom_env); exits non-zero if the
  * environment does not behave as described. */

@@ -36,6 +36,7 @@ expect_err preset-task --preset --preset pong-weightmax
 expect_err preset-method --preset --preset cartpole-adam
 expect_err preset-shape --preset --preset cartpole
 expect_err env --env --env pong
+expect_err eval-episodes --eval-episodes --eval-episodes -1
 expect_err episodes-zero --episodes --episodes 0
 expect_err episodes-word --episodes --episodes many
 expect_err batch-zero --batch --batch 0
@@ -74,13 +75,30 @@ for run in a b; do
     fail "cartpole run $run: $(cat "$T/stderr")"
 done
 checks=$((checks + 1))
-for f in summary.json returns.csv nets.bin; do
+for f in summary.json metrics.csv nets.bin; do
   [ -s "$T/run-a/$f" ] || fail "cartpole run: no $f"
 done
-[ "$(wc -l <"$T/run-a/returns.csv")" -eq 9 ] || fail "returns.csv: $(wc -l <"$T/run-a/returns.csv") lines, expected 9"
-head -1 "$T/run-a/returns.csv" | grep -qx "episode,steps,return,running_mean" || fail "returns.csv header"
-cmp -s "$T/run-a/returns.csv" "$T/run-b/returns.csv" || fail "same seed, different returns"
+[ -e "$T/run-a/returns.csv" ] && fail "returns.csv is written (metrics.csv replaces it)"
+[ "$(wc -l <"$T/run-a/metrics.csv")" -eq 9 ] || fail "metrics.csv: $(wc -l <"$T/run-a/metrics.csv") lines, expected 9"
+head -1 "$T/run-a/metrics.csv" | grep -qx "step,seconds,steps,return,running_mean" || fail "metrics.csv header"
+# column 2 is wall time
+cmp -s <(cut -d, -f1,3- "$T/run-a/metrics.csv") <(cut -d, -f1,3- "$T/run-b/metrics.csv") ||
+  fail "same seed, different returns"
 cmp -s "$T/run-a/nets.bin" "$T/run-b/nets.bin" || fail "same seed, different networks"
+# summary.json: the common head, every setting, the final evaluation
+for key in '"kind":[[:space:]]*"rl"' '"metrics_step":[[:space:]]*"episode"' '"settings":' \
+  '"eval-episodes":[[:space:]]*"20"' '"lr-end":[[:space:]]*"0.0002,2e-06,2e-07"' '"eval_episodes":[[:space:]]*20,' \
+  '"eval_return":[[:space:]]*[-0-9]' '"actor_fnv1a64":[[:space:]]*"[0-9a-f]{16}"' '"command_line":[[:space:]]*\["synrl", "rl", "--preset"'; do
+  grep -qE -- "$key" "$T/run-a/summary.json" || fail "summary.json lacks $key"
+done
+[ "$(grep -E '"eval_return"' "$T/run-a/summary.json")" = "$(grep -E '"eval_return"' "$T/run-b/summary.json")" ] ||
+  fail "same seed, different eval_return"
+# the final evaluation does not touch the trained networks; 0 turns it off
+checks=$((checks + 1))
+"$BIN" rl --preset cartpole-weightmax --episodes 8 --seed 3 --eval-episodes 0 --quiet --out "$T/run-noeval" 2>/dev/null ||
+  fail "--eval-episodes 0"
+cmp -s "$T/run-a/nets.bin" "$T/run-noeval/nets.bin" || fail "--eval-episodes 0: other networks"
+grep -q '"eval_return"' "$T/run-noeval/summary.json" && fail "--eval-episodes 0: an eval_return"
 grep -q '"avg_return"' "$T/run-a/summary.json" || fail "summary.json lacks avg_return"
 checks=$((checks + 1))
 "$BIN" rl --preset cartpole-weightmax --episodes 8 --seed 4 --quiet --out "$T/run-c" 2>/dev/null
@@ -89,7 +107,7 @@ cmp -s "$T/run-a/nets.bin" "$T/run-c/nets.bin" && fail "different seeds, same ne
 checks=$((checks + 1))
 "$BIN" rl --preset cartpole-weightmax --episodes 8 --seed 3 --adam-eps 1e-9 --quiet --out "$T/run-eps" 2>/dev/null
 cmp -s "$T/run-a/nets.bin" "$T/run-eps/nets.bin" && fail "--adam-eps 1e-9: same networks as the default 1e-8"
-grep -q '"adam_eps": 1e-09,' "$T/run-eps/summary.json" || fail "summary.json lacks adam_eps 1e-09"
+grep -qE '"adam_eps":[[:space:]]*1e-09,' "$T/run-eps/summary.json" || fail "summary.json lacks adam_eps 1e-09"
 # every method runs; a one-step task logs block means
 for m in reinforce weightmax weightmax-traces mapprop backprop ste; do
   checks=$((checks + 1))
@@ -98,12 +116,13 @@ done
 checks=$((checks + 1))
 "$BIN" rl --preset multiplexer20-weightmax --episodes 2000 --log-every 500 --quiet --out "$T/mux" 2>"$T/stderr" ||
   fail "multiplexer: $(cat "$T/stderr")"
-[ "$(wc -l <"$T/mux/returns.csv")" -eq 5 ] || fail "multiplexer returns.csv: $(wc -l <"$T/mux/returns.csv") lines, expected 5"
+[ "$(wc -l <"$T/mux/metrics.csv")" -eq 5 ] || fail "multiplexer metrics.csv: $(wc -l <"$T/mux/metrics.csv") lines, expected 5"
+sed -n 2p "$T/mux/metrics.csv" | grep -qE '^500,[^,]*,1,' || fail "multiplexer metrics.csv: first row $(sed -n 2p "$T/mux/metrics.csv")"
 for m in mapprop backprop; do # the continuous task's presets
   checks=$((checks + 1))
   "$BIN" rl --preset mountaincar-$m --episodes 1 --max-steps 50 --quiet --out "$T/mc-$m" 2>"$T/stderr" ||
     fail "mountaincar-$m: $(cat "$T/stderr")"
-  grep -q '"action_scale": 2,' "$T/mc-$m/summary.json" || fail "mountaincar-$m: the task's action map"
+  grep -qE '"action_scale":[[:space:]]*2,' "$T/mc-$m/summary.json" || fail "mountaincar-$m: the task's action map"
 done
 # a run over an earlier one's directory replaces its outputs
 checks=$((checks + 1))

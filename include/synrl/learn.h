@@ -218,8 +218,8 @@ void netbp_apply(nn_net *net, const float *grad, float lr);
  * (papers/coagent-networks-*.md, reference/coagent-networks.md.)
  *
  * These rules act on vectors: observations in, actions out, a reward per batch
- * row back. They are not supervised learn_rule instances; the training driver
- * in the env layer (synrl/agent.h) wires them to environments. */
+ * row back. They are not supervised learn_rule instances; the agent trainer
+ * (synrl/train.h, agent_run) wires them to environments. */
 
 #define COA_MAX_LAYERS 4
 
@@ -273,15 +273,53 @@ syn_status coa_nets_save(const coa_net *const *nets, int count, const char *path
 /* Loads exactly `count` networks (created here; destroy them). */
 syn_status coa_nets_load(coa_net *nets, int count, const char *path, syn_err *e);
 
-/* ---- learners ---- */
-typedef enum {
-  COA_RULE_REINFORCE = 0, /* every unit: REINFORCE with the global reward */
-  COA_RULE_WEIGHTMAX,     /* hidden units: R_i = sum_j 2 w_ij e_ij R_j from the layer above */
-  COA_RULE_MAPPROP,       /* N steps of energy descent on hidden values, then REINFORCE */
-  COA_RULE_BACKPROP,      /* exact gradient through deterministic hidden units */
-  COA_RULE_STE            /* Bernoulli hidden units, gradient through sigma'(pot) */
-} coa_rule;
-const char *coa_rule_name(coa_rule r);
+/* ---- learners and their rules ----
+ * A coagent rule says, per step, three things; the learner does the rest
+ * (forward sampling, traces e <- lambda*gamma*e + x (x) g, grad = mean over
+ * rows of e * R of the unit a weight feeds, a per-layer Adam ascent step):
+ *  - infer: after every layer was sampled (and its local REINFORCE
+ *    eligibility gz computed), move the hidden values (MAP propagation);
+ *  - eligibility: turn gz into what the traces take (backprop: the exact
+ *    gradient through the layers above);
+ *  - unit_reward: the reward R[l] of the units of layer l below the top,
+ *    computed after layer l+1 was updated (Weight Max: from the outgoing
+ *    weights). The top layer always takes the global reward.
+ * A hook left NULL is Global REINFORCE's: nothing, the local gz, and the
+ * global reward. The built-in rules are instances (coa_rule_reinforce, ...);
+ * a user writes a coa_rule_def of their own (examples/own_coagent_rule.c)
+ * and sets coa_config.rule to its address. */
+typedef struct coa_learner coa_learner;
+
+typedef struct coa_rule_def {
+  const char *name;     /* "weightmax"; recorded in summaries and checkpoints */
+  const char *summary;  /* one line */
+  coa_unit hidden_unit; /* the hidden units a trainer gives the rule unless told otherwise */
+  bool (*accepts)(coa_unit hidden);                   /* NULL: any hidden unit */
+  void (*infer)(coa_learner *L);                      /* NULL: none */
+  void (*eligibility)(coa_learner *L);                /* NULL: gz as computed */
+  void (*unit_reward)(coa_learner *L, int layer, const double *r); /* fills L->R[layer]; NULL: r */
+  const void *data;     /* the rule's own constants, for its hooks */
+} coa_rule_def;
+
+/* A rule is the address of its definition. */
+typedef const coa_rule_def *coa_rule;
+
+extern const coa_rule_def coa_rule_reinforce; /* every unit: REINFORCE with the global reward */
+extern const coa_rule_def coa_rule_weightmax; /* hidden units: R_i = sum_j 2 w_ij e_ij R_j from above */
+extern const coa_rule_def coa_rule_mapprop;   /* map_steps steps of energy descent, then REINFORCE */
+extern const coa_rule_def coa_rule_backprop;  /* exact gradient through deterministic hidden units */
+extern const coa_rule_def coa_rule_ste;       /* Bernoulli hidden units, gradient through sigma'(pot) */
+#define COA_RULE_REINFORCE (&coa_rule_reinforce)
+#define COA_RULE_WEIGHTMAX (&coa_rule_weightmax)
+#define COA_RULE_MAPPROP (&coa_rule_mapprop)
+#define COA_RULE_BACKPROP (&coa_rule_backprop)
+#define COA_RULE_STE (&coa_rule_ste)
+
+const char *coa_rule_name(coa_rule r); /* "?" for NULL */
+/* The built-in rules, in a fixed order, and by name (NULL: unknown). */
+size_t coa_rule_count(void);
+coa_rule coa_rule_at(size_t i);
+coa_rule coa_rule_find(const char *name);
 
 typedef struct coa_config {
   coa_rule rule;
@@ -307,7 +345,7 @@ void coa_config_default(coa_config *c); /* batch 1, Adam 0.9/0.999/1e-8 */
  * values of layer l (the action, for a policy output); gz[l] is
  * d log p(value of layer l) / d(x.W + b), the REINFORCE eligibility g (the
  * backpropagated gradient under BACKPROP/STE; dV/dz for a value output). */
-typedef struct coa_learner {
+struct coa_learner {
   coa_net *net;            /* not owned */
   coa_config cfg;
   int batch;
@@ -320,7 +358,7 @@ typedef struct coa_learner {
   double *grad, *adam_m, *adam_v; /* n_params each; grad: the last update's mean gradient */
   long adam_t[COA_MAX_LAYERS];
   double *buf;             /* one allocation behind all of the above */
-} coa_learner;
+};
 
 syn_status coa_learner_create(coa_learner *L, coa_net *net, const coa_config *c, syn_err *e);
 void coa_learner_destroy(coa_learner *L);
@@ -368,10 +406,27 @@ double coa_learner_log_joint(coa_learner *L, int row);
 void coa_learner_energy_grad(coa_learner *L);
 /* log pi(action | obs) with deterministic hidden units (BACKPROP). */
 double coa_learner_log_policy(coa_learner *L, int row);
+/* The backprop eligibility: each hidden layer's gz becomes the gradient of
+ * the top layer's log-probability (or value) through the layers above (the
+ * eligibility hook of coa_rule_backprop and coa_rule_ste). */
+void coa_learner_backprop_gz(coa_learner *L);
+
+/* ---- the policy alone (evaluation): no rule, no traces ---- */
+typedef struct coa_policy_ws {
+  double *x[COA_MAX_LAYERS + 1], *pot[COA_MAX_LAYERS], *mean[COA_MAX_LAYERS], *dmu[COA_MAX_LAYERS];
+  double *buf;
+} coa_policy_ws;
+syn_status coa_policy_ws_init(coa_policy_ws *ws, const coa_net *n, syn_err *e);
+void coa_policy_ws_free(coa_policy_ws *ws);
+/* One observation forward: every layer sampled from rng as coa_learner_act
+ * samples it (without MAP steps). Returns the action index of a softmax
+ * output, -1 otherwise; the output values are in ws->x[n->n_layers]. */
+int coa_policy_sample(const coa_net *n, coa_policy_ws *ws, const double *obs, rng_t *rng);
 
 /* ---- checkpoints (src/learn/coagent_ckpt.c) ----
  * A learner's whole state as one section NAME: its network's shape, unit
- * kinds and parameters, the rule, the traces of every row, the Adam moments
+ * kinds and parameters, the rule (a built-in's place in coa_rule_at, or a
+ * user rule's name hashed with the high bit set), the traces of every row, the Adam moments
  * and step counts, the update count (the annealing position) and the last
  * gradient. The per-step buffers (values, potentials, eligibilities) are
  * not saved: every step rewrites them before reading. */

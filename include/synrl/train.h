@@ -690,10 +690,11 @@ syn_status cls_run(const cls_run_config *rc, cls_run_result *r, syn_err *e);
  * summary's test_acc, and for an unchanged run the two are equal bit for
  * bit. */
 
-/* synrl RL training driver (env layer): a coagent actor (synrl/coagent.h),
- * optionally with a TD(lambda) critic, trained on a batch of independent
- * environments (synrl/env.h). The published metric is the average return
- * over all training episodes. */
+/* ---- coagent agents on environments (train/agent_train.c) ----
+ * A coagent actor (synrl/learn.h), optionally with a TD(lambda) critic,
+ * trained on a batch of independent environments (synrl/env.h): a built-in
+ * one by name or a user's env_def. The published metric is the average
+ * return over all training episodes. */
 
 typedef struct agent_progress {
   long episodes, target_episodes, steps;
@@ -704,7 +705,8 @@ typedef struct agent_progress {
 } agent_progress;
 
 typedef struct agent_config {
-  const char *env_name;
+  const char *env_name;   /* a built-in environment (synrl/env.h) ... */
+  const env_def *env_def; /* ... or a user's own (then env_name is ignored) */
   env_config env;         /* its seed is replaced by one drawn from `seed` per batch row */
   int n_hidden;           /* hidden layers (1..COA_MAX_LAYERS-1) */
   int hidden[COA_MAX_LAYERS];
@@ -779,6 +781,116 @@ double agent_td_delta(double r, double v_s, double v_next, double gamma, bool te
  * use_critic); destroy them with coa_net_destroy. */
 syn_status agent_run(const agent_config *c, coa_net *actor, coa_net *critic, agent_result *res,
                      syn_err *e);
+
+/* ---- a whole rl run from its settings (train/agent_presets.c, agent_dir.c) ----
+ * agent_setup holds every setting of `synrl rl` (one field per flag, the
+ * flag's name in the comments and in summary.json's settings); a preset
+ * fills it with a task's published settings, agent_setup_run trains,
+ * evaluates and writes the run folder. A library user reproduces a preset:
+ *   agent_setup s; agent_setup_default(&s);
+ *   if (agent_preset(&s, "cartpole-weightmax", &e)) ...;
+ *   s.seed = 3; s.out_dir = "runs/cp";
+ *   agent_outcome o; if (agent_setup_run(&s, &o, &e)) ...; agent_outcome_free(&o);
+ * Lists per layer have n_hidden + 1 entries (bottom to output), those of the
+ * critic critic_n_hidden + 1. */
+typedef struct agent_setup {
+  const char *preset;      /* preset: the TASK-METHOD it started from ("custom": none) */
+  const char *env;         /* env: a built-in environment's name ... */
+  const env_def *env_def;  /* ... or a user's (env is then its name; not a flag) */
+  const char *method;      /* method: reinforce|weightmax|weightmax-traces|mapprop|backprop|ste, or
+                              the name of `rule` */
+  coa_rule rule;           /* a user's rule (NULL: the method's built-in); not a flag */
+  long episodes;           /* episodes (one-step tasks: samples) */
+  int batch;               /* batch: independent environments updated together */
+  int n_hidden, hidden[COA_MAX_LAYERS]; /* hidden: actor hidden widths */
+  double lr[COA_MAX_LAYERS], lr_end[COA_MAX_LAYERS]; /* lr, lr-end: Adam rates, annealed linearly */
+  long end_t;              /* end-t: annealing length in updates (0: constant), actor and critic */
+  double lambda, gamma;    /* lambda: actor trace decay; gamma: discount */
+  double temp, hidden_temp; /* temp: the output's temperature; hidden-temp: the hidden layers' */
+  double var[COA_MAX_LAYERS]; /* var: Gaussian hidden units' variances, then a Gaussian output's */
+  int map_steps;           /* map-steps: MAP propagation's N, actor and MAP critic */
+  bool critic;             /* critic: a TD(lambda) critic (off: the reward itself) */
+  int critic_n_hidden, critic_hidden[COA_MAX_LAYERS]; /* critic-hidden */
+  bool critic_map;         /* critic-method: mapprop (Gaussian units) or backprop (softplus) */
+  double critic_var[COA_MAX_LAYERS]; /* critic-var (MAP critic) */
+  double critic_lr[COA_MAX_LAYERS], critic_lr_end[COA_MAX_LAYERS]; /* critic-lr, critic-lr-end */
+  double critic_lambda;    /* critic-lambda */
+  bool fixed_last_logit;   /* fixed-last-logit: softmax with N-1 free logits */
+  long adam_correct_until; /* adam-correct-until: bias correction for the first N steps (0: always) */
+  double adam_eps;         /* adam-eps, actor and critic */
+  double init_bias;        /* init-bias: biases ~ U(+-V) */
+  double action_scale, action_shift; /* action-scale, action-shift: continuous action map */
+  double reward_clip;      /* reward-clip: rewards clipped to +-V for learning (0: off) */
+  int max_steps;           /* max-steps: episode time limit (0: the environment's, -1: none) */
+  long log_every;          /* log-every: metrics.csv has one row per K episodes (block means) */
+  uint64_t seed;           /* seed: fixes the whole run */
+  long eval_episodes;      /* eval-episodes: final evaluation of the actor (0: none) */
+  /* running it (not settings: they do not change the results) */
+  const char *out_dir;     /* metrics.csv, nets.bin, summary.json (and checkpoint.bin) here;
+                              NULL: nothing written */
+  bool resume;             /* continue from out_dir/checkpoint.bin */
+  long ckpt_every;         /* checkpoint after every N episodes (0: not by count) */
+  double ckpt_every_s;     /* ... or every S seconds (0: not by time); needs out_dir */
+  const volatile sig_atomic_t *stop; /* non-zero: checkpoint (if out_dir) and return, interrupted */
+  void (*on_progress)(void *user, const agent_progress *p);
+  void *user;
+  double progress_every;   /* seconds between progress calls (0: 1 s) */
+  int argc;                /* the command line recorded in summary.json (0: none) */
+  char *const *argv;
+} agent_setup;
+
+/* The settings of `synrl rl` with no flags: CartPole, Weight Max, 64-32
+ * Bernoulli units, Adam 1e-3, a 64-32 softplus critic, seed 1, 20 evaluation
+ * episodes; nothing written. */
+void agent_setup_default(agent_setup *s);
+/* The paper presets, TASK-METHOD for every listed task and method. */
+size_t agent_task_count(void);
+const char *agent_task_at(size_t i);   /* "cartpole", "acrobot", ... (NULL past the end) */
+size_t agent_method_count(void);
+const char *agent_method_at(size_t i); /* "reinforce", "weightmax", ... */
+/* Whether name is a preset task, by its name or its environment's
+ * ("mountaincar" or "mountaincar-continuous"). */
+bool agent_task_known(const char *name);
+/* Sets task and method's settings (a task by its name or environment's):
+ * environment, episodes, batch, critic, rates, variances, temperatures,
+ * action map, ... The widths, gamma, map-steps, seed, log and evaluation
+ * settings are left as they are. SYN_ERR_ARG naming what is unknown. */
+syn_status agent_task_apply(agent_setup *s, const char *task, const char *method, syn_err *e);
+/* "TASK-METHOD": agent_task_apply, and s->preset = name. */
+syn_status agent_preset(agent_setup *s, const char *name, syn_err *e);
+/* The training loop's configuration of a setup (callbacks, checkpoint
+ * paths: none); checks that the setup is whole. */
+syn_status agent_setup_config(const agent_setup *s, agent_config *c, syn_err *e);
+/* Every setting as "name=value" lines, names as `synrl rl`'s flags (what a
+ * checkpoint stores and summary.json records); malloc'd, NULL: out of memory. */
+char *agent_setup_settings(const agent_setup *s);
+
+typedef struct agent_outcome {
+  agent_result train;
+  double eval_return;      /* mean return of the final actor (NAN: not evaluated) */
+  long eval_episodes;
+  uint64_t actor_fnv1a64;  /* of the actor's parameters */
+  coa_net actor, critic;   /* the trained networks (critic: when has_critic) */
+  bool has_critic;
+} agent_outcome;
+
+/* The whole run: networks, critic, the training loop (resumed from
+ * out_dir/checkpoint.bin with s->resume), the final evaluation, and in
+ * out_dir: metrics.csv (step,seconds,steps,return,running_mean), nets.bin
+ * (actor, then critic), summary.json (kind "rl"). An interrupted run
+ * (o->train.interrupted) writes only its checkpoint. On success free o with
+ * agent_outcome_free. */
+syn_status agent_setup_run(const agent_setup *s, agent_outcome *o, syn_err *e);
+void agent_outcome_free(agent_outcome *o);
+
+/* The final evaluation: `episodes` episodes of c's environment (its config,
+ * time limit included), episode i on an environment seeded with
+ * agent_eval_seed(c->seed, i), actions sampled from the actor on a stream of
+ * c->seed that training does not use; continuous actions mapped as in
+ * training. *mean: the mean return. The actor is not changed. */
+syn_status agent_eval(const agent_config *c, const coa_net *actor, long episodes, double *mean,
+                      syn_err *e);
+uint64_t agent_eval_seed(uint64_t run_seed, long episode);
 
 /* synrl data: reading training metrics back (metrics.csv, docs/formats.md) and
  * summarising groups of runs over iterations, for plots and reports. */

@@ -13,10 +13,7 @@ const char *coa_unit_name(coa_unit u) {
   return (unsigned)u < sizeof names / sizeof *names ? names[u] : "?";
 }
 
-const char *coa_rule_name(coa_rule r) {
-  static const char *names[] = {"reinforce", "weightmax", "mapprop", "backprop", "ste"};
-  return (unsigned)r < sizeof names / sizeof *names ? names[r] : "?";
-}
+const char *coa_rule_name(coa_rule r) { return r && r->name ? r->name : "?"; }
 
 double coa_softplus(double x) { return x > 0 ? x + log1p(core_exp(-x)) : log1p(core_exp(x)); }
 
@@ -109,19 +106,12 @@ syn_status coa_learner_create(coa_learner *L, coa_net *net, const coa_config *c,
   if (c->batch < 1 || c->batch > 1000000)
     return syn_err_set(e, SYN_ERR_ARG, "coagent: batch %d out of range", c->batch);
   if (c->map_steps < 0) return syn_err_set(e, SYN_ERR_ARG, "coagent: negative MAP steps");
+  if (!c->rule || !c->rule->name) return syn_err_set(e, SYN_ERR_ARG, "coagent: no rule (or a rule without a name)");
   const int nl = net->n_layers;
   coa_unit top = net->layer[nl - 1].unit;
   for (int l = 0; l < nl - 1; l++) {
     coa_unit u = net->layer[l].unit;
-    bool ok = true;
-    switch (c->rule) {
-      case COA_RULE_REINFORCE:
-      case COA_RULE_WEIGHTMAX: ok = unit_is_stochastic(u); break;
-      case COA_RULE_MAPPROP: ok = u == COA_GAUSSIAN; break;
-      case COA_RULE_BACKPROP: ok = !unit_is_stochastic(u); break;
-      case COA_RULE_STE: ok = u == COA_BERNOULLI; break;
-    }
-    if (!ok)
+    if (c->rule->accepts && !c->rule->accepts(u))
       return syn_err_set(e, SYN_ERR_ARG, "coagent: rule %s cannot train %s hidden units",
                          coa_rule_name(c->rule), coa_unit_name(u));
   }
@@ -236,13 +226,12 @@ static void layer_mean(const coa_layer *ly, const double *pot, int B, double *me
   }
 }
 
-/* draw the layer's values from its means */
-static void layer_sample(coa_learner *L, int l, rng_t *rng) {
-  const coa_layer *ly = &L->net->layer[l];
-  const int B = L->batch, out = ly->out;
+/* draw a layer's values h from its means mu (softmax: the one-hot action,
+ * its index into action[row]) */
+static void sample_values(const coa_layer *ly, const double *mu, int B, double *h, int *action,
+                          rng_t *rng) {
+  const int out = ly->out;
   const size_t m = (size_t)B * out;
-  double *h = L->x[l + 1];
-  const double *mu = L->mean[l];
   switch (ly->unit) {
     case COA_BERNOULLI:
       for (size_t k = 0; k < m; k++) h[k] = rng_uniform(rng) < mu[k] ? 1.0 : 0.0;
@@ -270,11 +259,15 @@ static void layer_sample(coa_learner *L, int l, rng_t *rng) {
             break;
           }
         }
-        L->action[r] = a;
+        action[r] = a;
         for (int j = 0; j < out; j++) h[(size_t)r * out + j] = j == a;
       }
       break;
   }
+}
+
+static void layer_sample(coa_learner *L, int l, rng_t *rng) {
+  sample_values(&L->net->layer[l], L->mean[l], L->batch, L->x[l + 1], L->action, rng);
 }
 
 /* gz = d log p(value) / d(x.W + b): the REINFORCE eligibility of each unit;
@@ -330,7 +323,7 @@ static void layer_back(const coa_layer *ly, const double *gz, int B, double *dst
 /* BACKPROP / STE / value networks: the hidden layers' gz become the exact
  * gradient of the top layer's log-probability (or value) with respect to
  * their z, passing through f'(pot) (sigma'(pot) for sampled Bernoulli units). */
-static void backprop_gz(coa_learner *L) {
+void coa_learner_backprop_gz(coa_learner *L) {
   const coa_net *n = L->net;
   const int B = L->batch;
   for (int l = n->n_layers - 2; l >= 0; l--) {
@@ -446,13 +439,12 @@ void coa_learner_act(coa_learner *L, const double *obs, rng_t *rng) {
     layer_sample(L, l, rng);
     layer_local_gz(L, l);
   }
-  if (L->cfg.rule == COA_RULE_MAPPROP)
-    for (int s = 0; s < L->cfg.map_steps; s++) coa_learner_map_step(L);
+  if (L->cfg.rule->infer) L->cfg.rule->infer(L);
   coa_learner_eligibility(L);
 }
 
 void coa_learner_eligibility(coa_learner *L) {
-  if (L->cfg.rule == COA_RULE_BACKPROP || L->cfg.rule == COA_RULE_STE) backprop_gz(L);
+  if (L->cfg.rule->eligibility) L->cfg.rule->eligibility(L);
   add_traces(L);
 }
 
@@ -468,7 +460,7 @@ void coa_learner_value(coa_learner *L, const double *obs, double *v, bool trace)
   for (int r = 0; r < L->batch; r++) v[r] = L->mean[top][(size_t)r * n->widths[top + 1]];
   if (!trace) return;
   layer_local_gz(L, top);
-  backprop_gz(L);
+  coa_learner_backprop_gz(L);
   add_traces(L);
 }
 
@@ -512,7 +504,9 @@ void coa_learner_learn(coa_learner *L, const double *rew) {
     coa_layer *ly = &n->layer[l];
     const int in = ly->in, out = ly->out;
     double *R = L->R[l];
-    if (l == n->n_layers - 1 || c->rule != COA_RULE_WEIGHTMAX)
+    if (l < n->n_layers - 1 && c->rule->unit_reward)
+      c->rule->unit_reward(L, l, rew);
+    else
       for (int r = 0; r < B; r++)
         for (int j = 0; j < out; j++) R[(size_t)r * out + j] = rew[r];
     /* grad = mean over rows of trace * R of the unit the weight feeds */
@@ -538,25 +532,120 @@ void coa_learner_learn(coa_learner *L, const double *rew) {
       v[k] = b2 * v[k] + (1 - b2) * gk * gk;
       p[k] += lr * (m[k] * c1) / (sqrt(v[k] * c2) + c->adam_eps);
     }
-    /* Weight Maximization: the reward of unit i below is the first-order
-     * change of the squared norm of its outgoing weights along the raw
-     * update direction e_ij * R_j, with the weights already updated. */
-    if (c->rule == COA_RULE_WEIGHTMAX && l > 0) {
-      double *Rb = L->R[l - 1];
-      for (int r = 0; r < B; r++) {
-        const double *er = L->trace + (size_t)r * n->n_params + off, *Rr = R + (size_t)r * out;
-        for (int i = 0; i < in; i++) {
-          const double *wi = ly->w + (size_t)i * out, *ei = er + (size_t)i * out;
-          double s = 0;
-          for (int j = 0; j < out; j++) s += wi[j] * ei[j] * Rr[j];
-          Rb[(size_t)r * in + i] = 2.0 * s;
-        }
-      }
-    }
   }
   L->t++;
 }
 
 void coa_learner_reset_row(coa_learner *L, int row) {
   memset(L->trace + (size_t)row * L->net->n_params, 0, L->net->n_params * sizeof(double));
+}
+
+/* ---------------------------------------------------------------- rules */
+
+static bool gaussian_hidden(coa_unit u) { return u == COA_GAUSSIAN; }
+static bool deterministic_hidden(coa_unit u) { return !unit_is_stochastic(u); }
+static bool bernoulli_hidden(coa_unit u) { return u == COA_BERNOULLI; }
+
+static void mapprop_infer(coa_learner *L) {
+  for (int s = 0; s < L->cfg.map_steps; s++) coa_learner_map_step(L);
+}
+
+/* Weight Maximization: the reward of unit i of layer l is the first-order
+ * change of the squared norm of its outgoing weights along the raw update
+ * direction e_ij * R_j, with layer l+1 already updated. */
+static void weightmax_reward(coa_learner *L, int l, const double *rew) {
+  (void)rew;
+  const coa_net *n = L->net;
+  const coa_layer *up = &n->layer[l + 1];
+  const int in = up->in, out = up->out;
+  const size_t off = n->offset[l + 1];
+  double *Rb = L->R[l];
+  for (int r = 0; r < L->batch; r++) {
+    const double *er = L->trace + (size_t)r * n->n_params + off, *Rr = L->R[l + 1] + (size_t)r * out;
+    for (int i = 0; i < in; i++) {
+      const double *wi = up->w + (size_t)i * out, *ei = er + (size_t)i * out;
+      double s = 0;
+      for (int j = 0; j < out; j++) s += wi[j] * ei[j] * Rr[j];
+      Rb[(size_t)r * in + i] = 2.0 * s;
+    }
+  }
+}
+
+const coa_rule_def coa_rule_reinforce = {.name = "reinforce",
+                                         .summary = "Global REINFORCE: every unit learns from the global reward",
+                                         .hidden_unit = COA_BERNOULLI,
+                                         .accepts = unit_is_stochastic};
+const coa_rule_def coa_rule_weightmax = {.name = "weightmax",
+                                         .summary = "Weight Maximization: a hidden unit's reward is the change of "
+                                                    "its outgoing weights' norm",
+                                         .hidden_unit = COA_BERNOULLI,
+                                         .accepts = unit_is_stochastic,
+                                         .unit_reward = weightmax_reward};
+const coa_rule_def coa_rule_mapprop = {.name = "mapprop",
+                                       .summary = "MAP propagation: energy descent on the hidden values, then "
+                                                  "REINFORCE",
+                                       .hidden_unit = COA_GAUSSIAN,
+                                       .accepts = gaussian_hidden,
+                                       .infer = mapprop_infer};
+const coa_rule_def coa_rule_backprop = {.name = "backprop",
+                                        .summary = "backpropagation through deterministic hidden units",
+                                        .hidden_unit = COA_SOFTPLUS,
+                                        .accepts = deterministic_hidden,
+                                        .eligibility = coa_learner_backprop_gz};
+const coa_rule_def coa_rule_ste = {.name = "ste",
+                                   .summary = "straight-through: Bernoulli hidden units, gradient through "
+                                              "sigma'(pot)",
+                                   .hidden_unit = COA_BERNOULLI,
+                                   .accepts = bernoulli_hidden,
+                                   .eligibility = coa_learner_backprop_gz};
+
+/* the order fixes the ids that checkpoints store: do not reorder */
+static const coa_rule_def *const builtin_rules[] = {&coa_rule_reinforce, &coa_rule_weightmax, &coa_rule_mapprop,
+                                                    &coa_rule_backprop, &coa_rule_ste};
+
+size_t coa_rule_count(void) { return sizeof builtin_rules / sizeof *builtin_rules; }
+
+coa_rule coa_rule_at(size_t i) { return i < coa_rule_count() ? builtin_rules[i] : NULL; }
+
+coa_rule coa_rule_find(const char *name) {
+  for (size_t i = 0; name && i < coa_rule_count(); i++)
+    if (strcmp(builtin_rules[i]->name, name) == 0) return builtin_rules[i];
+  return NULL;
+}
+
+/* ---------------------------------------------------------------- policy alone */
+
+syn_status coa_policy_ws_init(coa_policy_ws *ws, const coa_net *n, syn_err *e) {
+  memset(ws, 0, sizeof *ws);
+  size_t total = (size_t)n->widths[0];
+  for (int l = 0; l < n->n_layers; l++) total += 4 * (size_t)n->widths[l + 1];
+  ws->buf = core_alloc(total * sizeof(double));
+  if (!ws->buf) return syn_err_set(e, SYN_ERR_NOMEM, "coagent: out of memory for a policy");
+  double *p = ws->buf;
+  ws->x[0] = p;
+  p += n->widths[0];
+  for (int l = 0; l < n->n_layers; l++) {
+    const size_t m = (size_t)n->widths[l + 1];
+    ws->x[l + 1] = p, p += m;
+    ws->pot[l] = p, p += m;
+    ws->mean[l] = p, p += m;
+    ws->dmu[l] = p, p += m;
+  }
+  return SYN_OK;
+}
+
+void coa_policy_ws_free(coa_policy_ws *ws) {
+  core_free(ws->buf);
+  memset(ws, 0, sizeof *ws);
+}
+
+int coa_policy_sample(const coa_net *n, coa_policy_ws *ws, const double *obs, rng_t *rng) {
+  int action = -1;
+  memcpy(ws->x[0], obs, (size_t)n->widths[0] * sizeof(double));
+  for (int l = 0; l < n->n_layers; l++) {
+    layer_pot(&n->layer[l], ws->x[l], 1, ws->pot[l]);
+    layer_mean(&n->layer[l], ws->pot[l], 1, ws->mean[l], ws->dmu[l]);
+    sample_values(&n->layer[l], ws->mean[l], 1, ws->x[l + 1], &action, rng);
+  }
+  return n->layer[n->n_layers - 1].unit == COA_SOFTMAX ? action : -1;
 }

@@ -4,10 +4,19 @@
 
 #include <string.h>
 
+/* A rule's id: a built-in's place in coa_rule_at (the numbers checkpoints
+ * have always stored), a user rule's name hashed, with the high bit set. */
+static uint32_t rule_id(coa_rule r) {
+  for (size_t i = 0; i < coa_rule_count(); i++)
+    if (coa_rule_at(i) == r) return (uint32_t)i;
+  const char *nm = coa_rule_name(r);
+  return 0x80000000u | (uint32_t)core_fnv1a64(nm, strlen(nm), CORE_FNV_INIT);
+}
+
 void coa_learner_save(const coa_learner *L, ckpt_writer *w, const char *name) {
   const coa_net *n = L->net;
   ckpt_begin(w, name);
-  ckpt_put_u32(w, (uint32_t)L->cfg.rule);
+  ckpt_put_u32(w, rule_id(L->cfg.rule));
   ckpt_put_u32(w, (uint32_t)L->batch);
   ckpt_put_u32(w, (uint32_t)n->n_layers);
   for (int l = 0; l <= n->n_layers; l++) ckpt_put_u32(w, (uint32_t)n->widths[l]);
@@ -28,7 +37,7 @@ syn_status coa_learner_load(coa_learner *L, const ckpt_file *f, const char *name
   ckpt_sec s;
   syn_status st = ckpt_open(f, name, &s, e);
   if (st) return st;
-  bool fits = ckpt_get_u32(&s) == (uint32_t)L->cfg.rule;
+  bool fits = ckpt_get_u32(&s) == rule_id(L->cfg.rule);
   fits &= ckpt_get_u32(&s) == (uint32_t)L->batch;
   fits &= ckpt_get_u32(&s) == (uint32_t)n->n_layers;
   for (int l = 0; fits && l <= n->n_layers; l++) fits &= ckpt_get_u32(&s) == (uint32_t)n->widths[l];

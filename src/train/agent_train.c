@@ -1,6 +1,6 @@
 /* The RL training loop for coagent networks: one actor (and a critic) over a
  * batch of independent environments, one update per step, the conventions of
- * reference/coagent-networks.md: delta = r + gamma V(s')(1 - terminated) - V(s),
+ * docs/coagent.md: delta = r + gamma V(s')(1 - terminated) - V(s),
  * delta = 0 on a time-limit truncation, traces reset at episode start. */
 #include "synrl/train.h"
 
@@ -84,6 +84,9 @@ static bool all_rows_saveable(const run_state *s) {
   return true;
 }
 
+/* the environment's name: a user's definition or the built-in one */
+static const char *env_label(const agent_config *c) { return c->env_def ? c->env_def->name : c->env_name; }
+
 static syn_status save_checkpoint(const agent_config *c, const run_state *s, double elapsed, double cpu,
                                   agent_result *res, syn_err *e) {
   const double t0 = core_now();
@@ -94,7 +97,7 @@ static syn_status save_checkpoint(const agent_config *c, const run_state *s, dou
   ckpt_put_str(&w, c->ckpt_config ? c->ckpt_config : "");
   ckpt_end(&w);
   ckpt_begin(&w, "rl.loop");
-  ckpt_put_str(&w, c->env_name);
+  ckpt_put_str(&w, env_label(c));
   ckpt_put_u32(&w, (uint32_t)B);
   ckpt_put_i64(&w, c->episodes);
   ckpt_put_i64(&w, s->done);
@@ -184,7 +187,8 @@ static syn_status load_checkpoint(const agent_config *c, run_state *s, double *e
   }
   if ((st = ckpt_open(&f, "rl.loop", &sec, e))) goto out;
   const char *name = ckpt_get_str(&sec, &n);
-  const bool same_env = !sec.err && n == strlen(c->env_name) && memcmp(name, c->env_name, n) == 0;
+  const char *want = env_label(c);
+  const bool same_env = !sec.err && n == strlen(want) && memcmp(name, want, n) == 0;
   const uint32_t B = ckpt_get_u32(&sec);
   const int64_t episodes = ckpt_get_i64(&sec), done = ckpt_get_i64(&sec), steps = ckpt_get_i64(&sec);
   s->sum = ckpt_get_f64(&sec);
@@ -223,6 +227,7 @@ syn_status agent_run(const agent_config *c, coa_net *actor, coa_net *critic, age
   if (critic) memset(critic, 0, sizeof *critic);
   memset(res, 0, sizeof *res);
   if (c->episodes < 1) return syn_err_set(e, SYN_ERR_ARG, "agent: episodes must be >= 1");
+  if (!c->env_def && !c->env_name) return syn_err_set(e, SYN_ERR_ARG, "agent: no environment");
   if (c->use_critic && !critic) return syn_err_set(e, SYN_ERR_ARG, "agent: no critic to fill");
   const int B = c->actor.batch;
   if (B < 1 || B > 100000) return syn_err_set(e, SYN_ERR_ARG, "agent: batch %d out of range", B);
@@ -235,7 +240,7 @@ syn_status agent_run(const agent_config *c, coa_net *actor, coa_net *critic, age
   for (int r = 0; r < B && !st; r++) {
     env_config ec = c->env;
     ec.seed = rng_at(c->seed ^ 0x656e76ULL, (uint64_t)r);
-    st = env_create(&s.envs[r], c->env_name, &ec, e);
+    st = c->env_def ? env_create_def(&s.envs[r], c->env_def, &ec, e) : env_create(&s.envs[r], c->env_name, &ec, e);
     if (!st) s.n_envs = r + 1;
   }
   if (st) {
