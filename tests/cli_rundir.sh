@@ -34,16 +34,11 @@ expect_ok "classify run" "$BIN" classify --net dense --rule agrel --epochs 2 --d
 expect_ok "rl run" "$BIN" rl --preset cartpole-weightmax --episodes 6 --quiet --out "$T/rl"
 
 # ---- eval RUNDIR ----
-# eval_same NAME DIR: the measured figure equals the recorded one (exit 0),
-# unless this build has no *_eval_dir for the kind yet (skipped, said so)
+# eval_same NAME DIR: the measured figure equals the recorded one (exit 0)
 eval_same() {
   checks=$((checks + 1))
   "$BIN" eval "$2" >"$T/stdout" 2>"$T/stderr"
   local rc=$?
-  if grep -q "unsupported:" "$T/stderr"; then
-    echo "cli_rundir: $1: SKIPPED: $(cat "$T/stderr")"
-    return
-  fi
   [ $rc -eq 0 ] || { fail "$1: eval exit $rc: $(cat "$T/stderr")"; return; }
   local m r
   m=$(sed -n 's/^[a-z_]* measured,//p' "$T/stdout")

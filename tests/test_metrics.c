@@ -191,7 +191,7 @@ static void test_driver_roundtrip(void **st) {
   metrics_table t;
   assert_int_equal(metrics_load(&t, p, &e), SYN_OK);
   assert_int_equal((int)t.n_rows, 3);
-  assert_true(metrics_at(&t, 2, metrics_col(&t, "iter")) == 30);
+  assert_true(metrics_at(&t, 2, metrics_col(&t, "step")) == 30);
   assert_close(metrics_at(&t, 2, metrics_col(&t, "train_acc")), res.train_acc, 1e-6);
   assert_true(isnan(metrics_at(&t, 0, metrics_col(&t, "valid_acc"))));
   metrics_free(&t);

@@ -57,10 +57,13 @@ static int dispatch(int argc, char **argv) {
 }
 
 /* Output that was asked for and could not be written (a full device, a
- * closed pipe) is a failure, not a success. */
+ * closed descriptor) is a failure, not a success. */
 static int check_stdout(int rc) {
+  errno = 0;
   if (fflush(stdout) == 0 && !ferror(stdout)) return rc;
-  if (errno != EPIPE) fprintf(stderr, "synrl: standard output: %s\n", strerror(errno));
+  /* a reader that went away on purpose (`| head -1`) is not a failure */
+  if (errno == EPIPE) return rc;
+  fprintf(stderr, "synrl: standard output: %s\n", errno ? strerror(errno) : "write error");
   return rc ? rc : 1;
 }
 
