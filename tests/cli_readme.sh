@@ -10,7 +10,7 @@ san=""
 if grep -q "SYNRL_SANITIZE:BOOL=ON" "$build/CMakeCache.txt" 2>/dev/null; then san="-fsanitize=address,undefined"; fi
 extra=""
 if grep -q "^box2d_DIR:PATH=/" "$build/CMakeCache.txt" 2>/dev/null; then extra="-lbox2d -lstdc++"; fi
-cc -std=c11 -O1 $san -I"$src/include" "$tmp/example.c" "$build/libsynrl.a" -lopenblas -lz -fopenmp -lm $extra -o "$tmp/example"
+cc -std=c11 -O1 $san -I"$src/include" "$tmp/example.c" "$build/libsynrl.a" -lopenblas -lz -lcjson -fopenmp -lm $extra -o "$tmp/example"
 out=$("$tmp/example")
 echo "$out"
 echo "$out" | grep -q "^accuracy " || { echo "example printed no accuracy"; exit 1; }

@@ -745,16 +745,173 @@ static cell_status cell_check(const char *out, const sweep_cell *c, const char *
   return CELL_STALE;
 }
 
-int cli_sweep(int argc, char **argv) {
+/* The cells of one sweep run by this process: a pool of up to `jobs` child
+ * processes (one rank alone), or in process (several MPI ranks). */
+typedef struct sweep_pool {
+  const sweep_grid *G;
+  const char *out;
+  char **names;         /* each cell's folder name */
+  cell_status *status;  /* each cell's outcome */
+  int jobs, rank, size;
+  bool dry, one_thread;
+  char exe[4096];       /* this program, for the children */
+  pid_t *pids;          /* running children ... */
+  long *pid_cell;       /* ... and their cells */
+  int running;
+} sweep_pool;
+
+/* Waits for one child and records its cell's outcome. */
+static void pool_collect(sweep_pool *P) {
+  int ws;
+  pid_t p = wait(&ws);
+  if (p < 0) {
+    P->running = 0; /* no children left (ECHILD) */
+    return;
+  }
+  for (int k = 0; k < P->jobs; k++)
+    if (P->pids[k] == p) {
+      bool ok = WIFEXITED(ws) && WEXITSTATUS(ws) == 0;
+      P->status[P->pid_cell[k]] = ok ? CELL_OK : CELL_FAILED;
+      if (!ok)
+        fprintf(stderr, "sweep: cell %ld (%s) failed (see the message above); the sweep goes on\n",
+                P->pid_cell[k], P->names[P->pid_cell[k]]);
+      P->pids[k] = 0;
+      P->running--;
+    }
+}
+
+/* Cell ci: listed (dry run), reused, run in process, or started as a child. */
+static void pool_start(sweep_pool *P, sweep_cell *c, long ci) {
+  if ((ci - c->g->first) % P->size != P->rank) return;
+  char dir[4400];
+  snprintf(dir, sizeof dir, "%s/%s", P->out, c->name);
+  if (P->dry) {
+    printf("cell %ld: ", ci);
+    print_cell(stdout, c, dir);
+    return;
+  }
+  if ((P->status[ci] = cell_check(P->out, c, dir)) != CELL_TODO) {
+    if (P->size > 1) status_write(P->out, c, P->status[ci]);
+    return;
+  }
+  fprintf(stderr, "sweep: rank %d: cell %ld/%ld: %s\n", P->rank, ci + 1, P->G->n_cells, dir);
+  if (record_write(P->out, c)) {
+    P->status[ci] = CELL_FAILED;
+    return;
+  }
+  if (P->size > 1) {
+    P->status[ci] = run_in_process(c, dir) == 0 ? CELL_OK : CELL_FAILED;
+    status_write(P->out, c, P->status[ci]);
+    if (P->status[ci] != CELL_OK)
+      fprintf(stderr, "sweep: cell %ld failed (see the message above); the sweep goes on\n", ci);
+    return;
+  }
+  pid_t p = run_child(c, dir, P->exe, P->one_thread);
+  if (p < 0) {
+    fprintf(stderr, "sweep: cell %ld: cannot start a process: %s\n", ci, strerror(errno));
+    P->status[ci] = CELL_FAILED;
+    return;
+  }
+  for (int k = 0; k < P->jobs; k++)
+    if (!P->pids[k]) {
+      P->pids[k] = p;
+      P->pid_cell[k] = ci;
+      break;
+    }
+  P->running++;
+}
+
+/* Every cell, group after group; a group that reads earlier groups' outputs
+ * ({out}) waits for them on every rank. */
+static int pool_run(sweep_pool *P) {
+  static sweep_cell c;
+  long i = 0;
+  while (i < P->G->n_cells || P->running) {
+    bool barrier = !P->dry && i < P->G->n_cells && cell_make(&c, P->G, i, P->out) == 0 &&
+                   c.g->after && i == c.g->first;
+    if (barrier && P->running) {
+      pool_collect(P);
+      continue;
+    }
+    if (barrier && P->size > 1 && cli_mpi_barrier()) {
+      fprintf(stderr, "synrl sweep: MPI barrier failed\n");
+      return 1;
+    }
+    if (P->running == P->jobs || (i >= P->G->n_cells && P->running)) {
+      pool_collect(P);
+      continue;
+    }
+    long ci = i++;
+    cell_make(&c, P->G, ci, P->out);
+    pool_start(P, &c, ci);
+  }
+  return 0;
+}
+
+/* Every cell expands (names, {key}s) and no two share a folder. */
+static int cells_name(sweep_pool *P, const char *grid_path) {
+  static sweep_cell c;
+  for (long i = 0; i < P->G->n_cells; i++) {
+    if (cell_make(&c, P->G, i, P->out) || !(P->names[i] = strdup(c.name))) return 2;
+    for (long j = 0; j < i; j++)
+      if (!strcmp(P->names[j], P->names[i])) {
+        fprintf(stderr, "synrl sweep: %s: cells %ld and %ld both have the folder name '%s'\n",
+                grid_path, j, i, P->names[i]);
+        return 2;
+      }
+  }
+  return 0;
+}
+
+/* The folder, this program's path and the pool's memory: 0, or an exit status. */
+static int pool_prepare(sweep_pool *P) {
+  if (P->dry) return 0;
+  if (P->size == 1) {
+    ssize_t k = readlink("/proc/self/exe", P->exe, sizeof P->exe - 1);
+    if (k <= 0) {
+      fprintf(stderr, "synrl sweep: cannot find this program (/proc/self/exe): %s\n", strerror(errno));
+      return 1;
+    }
+    P->exe[k] = '\0';
+  }
+  syn_err e = {0};
+  if (P->rank == 0 && run_dir_make(P->out, &e)) {
+    fprintf(stderr, "synrl sweep: --out %s: %s\n", P->out, e.msg);
+    return 1;
+  }
+  if (cli_mpi_barrier()) {
+    fprintf(stderr, "synrl sweep: MPI barrier failed\n");
+    return 1;
+  }
+  return 0;
+}
+
+/* Rank 0 writes the tables; the other ranks' outcomes are in their status files. */
+static int pool_finish(sweep_pool *P) {
+  static sweep_cell c;
+  if (P->dry) return 0;
+  if (cli_mpi_barrier()) {
+    fprintf(stderr, "synrl sweep: MPI barrier failed\n");
+    return 1;
+  }
+  if (P->size > 1)
+    for (long i = 0; i < P->G->n_cells; i++)
+      if (P->status[i] == CELL_TODO) {
+        cell_make(&c, P->G, i, P->out);
+        P->status[i] = status_read(P->out, &c);
+      }
+  return P->rank == 0 ? write_tables(P->G, P->out, P->status) : 0;
+}
+
+/* Options and the grid: 0, or an exit status (help: -1). */
+static int sweep_parse(int argc, char **argv, sweep_grid *G, const char **grid_path,
+                       const char **out, char *outbuf, size_t outn, bool *dry, int *jobs) {
   const char *prog = "synrl sweep";
-  const char *out = NULL;
-  bool dry = false;
-  int jobs = 1;
   opt_spec specs[] = {
-      {"out", OPT_STR, &out, 0, 0, NULL, "output folder (default runs/sweep-GRIDNAME)"},
-      {"jobs", OPT_INT, &jobs, 1, 1024, NULL,
+      {"out", OPT_STR, out, 0, 0, NULL, "output folder (default runs/sweep-GRIDNAME)"},
+      {"jobs", OPT_INT, jobs, 1, 1024, NULL,
        "cells run at once, each a process on one thread (OMP/OpenBLAS threads 1 too)"},
-      {"dry-run", OPT_FLAG, &dry, 0, 0, NULL, "list the cells and their commands; run nothing"},
+      {"dry-run", OPT_FLAG, dry, 0, 0, NULL, "list the cells and their commands; run nothing"},
       {NULL},
   };
   for (int i = 0; i < argc; i++)
@@ -767,176 +924,60 @@ int cli_sweep(int argc, char **argv) {
                 "interrupted sweep continues where it stopped; one made with other settings\n"
                 "is reported and left alone. Under mpirun, cell i of a group runs on rank i mod P.",
                 specs);
-      return 0;
+      return -1;
     }
-  const char *pos[1];
   int npos = 0;
-  if (opts_parse(prog, specs, argc, argv, pos, 1, &npos)) return 2;
+  if (opts_parse(prog, specs, argc, argv, grid_path, 1, &npos)) return 2;
   if (npos != 1) {
     fprintf(stderr, "%s: expected one grid file (see synrl sweep --help)\n", prog);
     return 2;
   }
-  static sweep_grid G;
-  if (grid_parse(&G, pos[0])) {
-    free(G.text);
-    return 2;
-  }
-  char outbuf[4096];
-  if (!out) {
-    const char *base = strrchr(pos[0], '/');
-    base = base ? base + 1 : pos[0];
-    snprintf(outbuf, sizeof outbuf, "runs/sweep-%.*s", (int)strcspn(base, "."), base);
-    out = outbuf;
-  }
   if (!*out) {
+    const char *base = strrchr(*grid_path, '/');
+    base = base ? base + 1 : *grid_path;
+    snprintf(outbuf, outn, "runs/sweep-%.*s", (int)strcspn(base, "."), base);
+    *out = outbuf;
+  }
+  if (!**out) {
     fprintf(stderr, "%s: --out: empty folder name\n", prog);
-    free(G.text);
     return 2;
   }
-  int rank = cli_mpi_rank(), size = cli_mpi_size();
-  if (size > 1 && jobs > 1) {
+  if (cli_mpi_size() > 1 && *jobs > 1) {
     fprintf(stderr, "%s: --jobs: under mpirun each rank runs its cells one at a time\n", prog);
-    free(G.text);
     return 2;
   }
-  /* every cell expands (names, {key}s) and no two share a folder */
-  static sweep_cell c;
-  char **names = calloc((size_t)G.n_cells, sizeof *names);
-  cell_status *status = calloc((size_t)G.n_cells, sizeof *status);
-  int rc = 0;
-  if (!names || !status) {
-    fprintf(stderr, "%s: out of memory\n", prog);
+  return grid_parse(G, *grid_path) ? 2 : 0;
+}
+
+int cli_sweep(int argc, char **argv) {
+  static sweep_grid G;
+  const char *grid_path = NULL, *out = NULL;
+  char outbuf[4096];
+  sweep_pool P = {.G = &G, .jobs = 1, .rank = cli_mpi_rank(), .size = cli_mpi_size()};
+  int rc = sweep_parse(argc, argv, &G, &grid_path, &out, outbuf, sizeof outbuf, &P.dry, &P.jobs);
+  if (rc) {
+    free(G.text);
+    return rc < 0 ? 0 : rc;
+  }
+  P.out = out;
+  P.one_thread = P.jobs > 1;
+  P.names = calloc((size_t)G.n_cells, sizeof *P.names);
+  P.status = calloc((size_t)G.n_cells, sizeof *P.status);
+  P.pids = calloc((size_t)P.jobs, sizeof *P.pids);
+  P.pid_cell = calloc((size_t)P.jobs, sizeof *P.pid_cell);
+  if (!P.names || !P.status || !P.pids || !P.pid_cell) {
+    fprintf(stderr, "synrl sweep: out of memory\n");
     rc = 1;
   }
-  for (long i = 0; !rc && i < G.n_cells; i++) {
-    if (cell_make(&c, &G, i, out) || !(names[i] = strdup(c.name))) {
-      rc = 2;
-      break;
-    }
-    for (long j = 0; j < i; j++)
-      if (!strcmp(names[j], names[i])) {
-        fprintf(stderr, "%s: %s: cells %ld and %ld both have the folder name '%s'\n", prog, pos[0],
-                j, i, names[i]);
-        rc = 2;
-        break;
-      }
-  }
-  char exe[4096] = "";
-  if (!rc && !dry && size == 1) {
-    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (k <= 0) {
-      fprintf(stderr, "%s: cannot find this program (/proc/self/exe): %s\n", prog, strerror(errno));
-      rc = 1;
-    } else {
-      exe[k] = '\0';
-    }
-  }
-  syn_err e = {0};
-  if (!rc && rank == 0 && !dry && run_dir_make(out, &e)) {
-    fprintf(stderr, "%s: --out %s: %s\n", prog, out, e.msg);
-    rc = 1;
-  }
-  if (!rc && !dry && cli_mpi_barrier()) {
-    fprintf(stderr, "%s: MPI barrier failed\n", prog);
-    rc = 1;
-  }
-  bool one_thread = jobs > 1;
-  pid_t *pids = calloc((size_t)jobs, sizeof *pids);
-  long *pid_cell = calloc((size_t)jobs, sizeof *pid_cell);
-  if (!rc && (!pids || !pid_cell)) {
-    fprintf(stderr, "%s: out of memory\n", prog);
-    rc = 1;
-  }
-  int running = 0;
-  long i = 0;
-  while (!rc && (i < G.n_cells || running)) {
-    if (!dry && i < G.n_cells && cell_make(&c, &G, i, out) == 0 && c.g->after && i == c.g->first) {
-      /* this group reads earlier groups' outputs: they finish first, on every rank */
-      if (running) goto collect;
-      if (size > 1 && cli_mpi_barrier()) {
-        fprintf(stderr, "%s: MPI barrier failed\n", prog);
-        rc = 1;
-        break;
-      }
-    }
-    if (running == jobs || (i >= G.n_cells && running)) {
-    collect:;
-      int ws;
-      pid_t p = wait(&ws);
-      if (p < 0) {
-        running = 0; /* no children left (ECHILD) */
-        continue;
-      }
-      for (int k = 0; k < jobs; k++)
-        if (pids[k] == p) {
-          bool ok = WIFEXITED(ws) && WEXITSTATUS(ws) == 0;
-          status[pid_cell[k]] = ok ? CELL_OK : CELL_FAILED;
-          if (!ok)
-            fprintf(stderr, "sweep: cell %ld (%s) failed (see the message above); the sweep goes on\n",
-                    pid_cell[k], names[pid_cell[k]]);
-          pids[k] = 0;
-          running--;
-        }
-      continue;
-    }
-    long ci = i++;
-    cell_make(&c, &G, ci, out);
-    if ((ci - c.g->first) % size != rank) continue;
-    char dir[4400];
-    snprintf(dir, sizeof dir, "%s/%s", out, c.name);
-    if (dry) {
-      printf("cell %ld: ", ci);
-      print_cell(stdout, &c, dir);
-      continue;
-    }
-    if ((status[ci] = cell_check(out, &c, dir)) != CELL_TODO) {
-      if (size > 1) status_write(out, &c, status[ci]);
-      continue;
-    }
-    fprintf(stderr, "sweep: rank %d: cell %ld/%ld: %s\n", rank, ci + 1, G.n_cells, dir);
-    if (record_write(out, &c)) {
-      status[ci] = CELL_FAILED;
-      continue;
-    }
-    if (size > 1) {
-      status[ci] = run_in_process(&c, dir) == 0 ? CELL_OK : CELL_FAILED;
-      status_write(out, &c, status[ci]);
-      if (status[ci] != CELL_OK)
-        fprintf(stderr, "sweep: cell %ld failed (see the message above); the sweep goes on\n", ci);
-      continue;
-    }
-    pid_t p = run_child(&c, dir, exe, one_thread);
-    if (p < 0) {
-      fprintf(stderr, "sweep: cell %ld: cannot start a process: %s\n", ci, strerror(errno));
-      status[ci] = CELL_FAILED;
-      continue;
-    }
-    for (int k = 0; k < jobs; k++)
-      if (!pids[k]) {
-        pids[k] = p;
-        pid_cell[k] = ci;
-        break;
-      }
-    running++;
-  }
-  free(pids);
-  free(pid_cell);
-  if (!rc && !dry && cli_mpi_barrier()) {
-    fprintf(stderr, "%s: MPI barrier failed\n", prog);
-    rc = 1;
-  }
-  if (!rc && !dry && size > 1) {
-    /* rank 0 writes the table: the other ranks' outcomes are in their status files */
-    for (long i = 0; i < G.n_cells; i++)
-      if (status[i] == CELL_TODO) {
-        cell_make(&c, &G, i, out);
-        status[i] = status_read(out, &c);
-      }
-  }
-  if (!rc && !dry && rank == 0) rc = write_tables(&G, out, status);
-  for (long i = 0; names && i < G.n_cells; i++) free(names[i]);
-  free(names);
-  free(status);
+  if (!rc) rc = cells_name(&P, grid_path);
+  if (!rc) rc = pool_prepare(&P);
+  if (!rc) rc = pool_run(&P);
+  if (!rc) rc = pool_finish(&P);
+  for (long i = 0; P.names && i < G.n_cells; i++) free(P.names[i]);
+  free(P.names);
+  free(P.status);
+  free(P.pids);
+  free(P.pid_cell);
   free(G.text);
   return rc;
 }
