@@ -3,6 +3,7 @@ NumPy arrays in and out. docs/python.md describes it."""
 from ._lib import SynrlError, data_dir, library_path
 from .mlp import (MLPResult, authors_policy_path, boundary2d, fnv1a64, read_policy, train_mlp)
 from .run import MLPNet, Run, load_run, read_safetensors
+from .agent import AgentResult, train_agent
 
 
 def version():
@@ -13,4 +14,4 @@ def version():
 
 __all__ = ["SynrlError", "MLPResult", "MLPNet", "Run", "train_mlp", "boundary2d", "fnv1a64",
            "read_policy", "authors_policy_path", "load_run", "read_safetensors", "version",
-           "library_path", "data_dir"]
+           "library_path", "data_dir", "train_agent", "AgentResult"]

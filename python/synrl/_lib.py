@@ -173,8 +173,20 @@ def lib():
 
 
 def library_path():
+    """The file of the loaded library (a bare soname is looked up in the
+    process's memory map)."""
     lib()
-    return os.path.realpath(_lib_path) if os.path.exists(_lib_path) else _lib_path
+    if os.path.exists(_lib_path):
+        return os.path.realpath(_lib_path)
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                p = line.split()[-1]
+                if "/libsynrl.so" in p:
+                    return p
+    except OSError:
+        pass
+    return _lib_path
 
 
 def check(status, err):

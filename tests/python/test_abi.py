@@ -8,10 +8,14 @@ import subprocess
 
 import pytest
 
-from synrl import _lib
+from synrl import _lib, agent
 
-MIRRORS = ["syn_err", "data_set", "nn_mlp", "synrl_policy", "synrl_config", "gd_config",
-           "run_config", "run_result", "boundary2d_config", "rng_t", "learn_rule"]
+MIRRORS = {name: _lib for name in
+           ["syn_err", "data_set", "nn_mlp", "synrl_policy", "synrl_config", "gd_config",
+            "run_config", "run_result", "boundary2d_config", "rng_t", "learn_rule"]}
+MIRRORS.update({name: agent for name in
+                ["env_space", "env_config", "env_result", "env", "env_def", "agent_setup",
+                 "agent_result", "coa_layer", "coa_net", "agent_outcome"]})
 
 
 def test_struct_layouts(root, tmp_path):
@@ -22,7 +26,7 @@ def test_struct_layouts(root, tmp_path):
              "int main(void) {"]
     for name in MIRRORS:
         lines.append('printf("%s %%zu\\n", sizeof(%s));' % (name, name))
-        for field, _ in getattr(_lib, name)._fields_:
+        for field, _ in getattr(MIRRORS[name], name)._fields_:
             lines.append('printf("%s.%s %%zu\\n", offsetof(%s, %s));' % (name, field, name, field))
     lines += ["return 0;", "}"]
     src = tmp_path / "abi.c"
@@ -33,7 +37,7 @@ def test_struct_layouts(root, tmp_path):
     got = dict(l.split() for l in subprocess.run([str(exe)], check=True, capture_output=True,
                                                  text=True).stdout.splitlines())
     for name in MIRRORS:
-        cls = getattr(_lib, name)
+        cls = getattr(MIRRORS[name], name)
         assert int(got[name]) == ctypes.sizeof(cls), name
         for field, _ in cls._fields_:
             assert int(got["%s.%s" % (name, field)]) == getattr(cls, field).offset, \
