@@ -76,5 +76,25 @@ if cmake -S "$T/cm" -B "$T/cm/b" -DCMAKE_PREFIX_PATH="$P" >"$T/cm.log" 2>&1 &&
 else
   fail "find_package(synrl) build failed"; tail -20 "$T/cm.log" | sed 's/^/    /' >&2
 fi
+# the Python package, installed offline with pip, finds the installed
+# library and the authors' table (share/synrl) without being told
+PY=${SYNRL_PYTHON:-/usr/bin/python3}
+if "$PY" -c "import numpy" 2>/dev/null && "$PY" -m pip --version >/dev/null 2>&1; then
+  checks=$((checks + 1))
+  cp -r "$SRC/python" "$T/pysrc"
+  if "$PY" -m pip install -q --no-build-isolation --no-deps --no-index --target "$T/site" "$T/pysrc" \
+       >"$T/pip.log" 2>&1; then
+    (cd "$T" && env -u SYNRL_LIBRARY -u SYNRL_DATA_DIR PYTHONPATH="$T/site" PYTHONDONTWRITEBYTECODE=1 \
+       LD_LIBRARY_PATH="$LIBDIR" "$PY" -c "
+import os, synrl
+assert synrl.version() == '$(pkg-config --modversion synrl)'
+assert os.path.realpath(synrl.library_path()).startswith(os.path.realpath('$P')), synrl.library_path()
+assert os.path.realpath(synrl.authors_policy_path()).startswith(os.path.realpath('$P')), synrl.authors_policy_path()
+assert synrl.read_policy(synrl.authors_policy_path()).shape == (243,)
+") >"$T/py.log" 2>&1 || { fail "the pip-installed package does not use the installed library"; sed 's/^/    /' "$T/py.log" >&2; }
+  else
+    fail "pip install of python/ failed"; sed 's/^/    /' "$T/pip.log" >&2
+  fi
+fi
 echo "cli_install: $checks checks, $failures failures"
 [ "$failures" -eq 0 ]

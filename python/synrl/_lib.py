@@ -130,6 +130,9 @@ def _candidates():
     for d in (_HERE, os.path.join(_HERE, "..", "..", "build"), os.path.join(_HERE, "..", "build")):
         for name in ("libsynrl.so", "libsynrl.so.0"):
             out.append(os.path.join(d, name))
+    for d in os.environ.get("LD_LIBRARY_PATH", "").split(os.pathsep):
+        if d:
+            out.append(os.path.join(d, "libsynrl.so.0"))
     found = ctypes.util.find_library("synrl")
     if found:
         out.append(found)
