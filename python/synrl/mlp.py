@@ -96,6 +96,20 @@ def _read_metrics(path):
                            dtype=np.float64) for i, name in enumerate(head)}
 
 
+def split_layers(widths, params):
+    """Views of the flat params per layer l: weights (widths[l],
+    widths[l+1]) and biases (widths[l+1],) -- row 0 of the library's
+    (in+1) x out matrix is the bias."""
+    weights, biases = [], []
+    off = 0
+    for n_in, n_out in zip(widths[:-1], widths[1:]):
+        w = params[off:off + (n_in + 1) * n_out].reshape(n_in + 1, n_out)
+        biases.append(w[0])
+        weights.append(w[1:])
+        off += (n_in + 1) * n_out
+    return weights, biases
+
+
 class MLPResult:
     """A trained MLP: params (flat float64, the library's layout), weights
     and biases per layer, the Q table (synaptic RL), metrics (metrics.csv's
@@ -108,14 +122,7 @@ class MLPResult:
         self.q = q
         self.metrics = metrics
         self.results = results
-        self.weights, self.biases = [], []
-        off = 0
-        for l in range(len(widths) - 1):
-            n_in, n_out = widths[l], widths[l + 1]
-            w = params[off:off + (n_in + 1) * n_out].reshape(n_in + 1, n_out)
-            self.biases.append(w[0])
-            self.weights.append(w[1:])
-            off += (n_in + 1) * n_out
+        self.weights, self.biases = split_layers(widths, params)
 
     @property
     def params_fnv1a64(self):

@@ -7,7 +7,7 @@ from ctypes import byref
 import numpy as np
 
 from ._lib import check, lib, nn_mlp, syn_err
-from .mlp import _read_metrics, read_policy
+from .mlp import _read_metrics, read_policy, split_layers
 
 _ACT_NAMES = ["identity", "tanh", "relu", "sigmoid"]
 _ST_DTYPES = {"F64": np.float64, "F32": np.float32, "I32": np.int32, "I64": np.int64,
@@ -50,14 +50,7 @@ class MLPNet:
             self.params = np.ctypeslib.as_array(m.params, shape=(m.n_params,)).copy()
         finally:
             L.nn_mlp_destroy(byref(m))
-        self.weights, self.biases = [], []
-        off = 0
-        for l in range(len(self.widths) - 1):
-            n_in, n_out = self.widths[l], self.widths[l + 1]
-            w = self.params[off:off + (n_in + 1) * n_out].reshape(n_in + 1, n_out)
-            self.biases.append(w[0])
-            self.weights.append(w[1:])
-            off += (n_in + 1) * n_out
+        self.weights, self.biases = split_layers(self.widths, self.params)
 
 
 class Run:
