@@ -7,11 +7,12 @@ cd "$(dirname "$0")/.."
 
 # libcjson-dev: run folders' JSON files. libbox2d-dev (LunarLander, C++), libcairo2-dev (synrl plot), clang (libFuzzer
 # harnesses), valgrind, Open MPI (data-parallel runs): each is optional at build
-# time, and CMake says which it found. python3-numpy: the tests read exported
+# time, and CMake says which it found. python3-numpy, python3-pytest: the Python
+# package (python/, docs/python.md) and its tests (tests/python); the tests read exported
 # safetensors files with NumPy, as users will.
 pkgs=(build-essential g++ cmake pkg-config libopenblas-dev zlib1g-dev libcjson-dev libcmocka-dev
       dataset-fashion-mnist libbox2d-dev libcairo2-dev clang valgrind
-      libopenmpi-dev openmpi-bin python3-numpy)
+      libopenmpi-dev openmpi-bin python3-numpy python3-pytest)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
