@@ -534,11 +534,19 @@ syn_status letters_make(const letters_config *c, letters_result *r, syn_err *e) 
   path_list_free(&files);
   r->n_used = st.n;
   r->n_skipped = r->n_fonts - st.n;
-  if (!s && st.n < 2)
+  if (!s && st.n < 2) {
+    const letters_font *bad = NULL; /* the first reason, since r is freed */
+    for (size_t i = 0; i < r->n_fonts && !bad; i++)
+      if (!r->fonts[i].used) bad = &r->fonts[i];
     s = syn_err_set(e, SYN_ERR_ARG,
-                    "%zu usable font faces of %zu tried: at least 2 are needed (one per set)%s",
+                    "%zu usable font faces of %zu tried: at least 2 are needed "
+                    "(one per set)%s%s%.200s%s%.150s",
                     st.n, r->n_fonts,
-                    c->fonts || c->dirs ? "" : "; install them with scripts/setup.sh");
+                    c->fonts || c->dirs ? "" : "; install the set with scripts/setup.sh",
+                    bad ? "; e.g. " : r->n_fonts ? "" : "; no .ttf/.otf/.ttc/.otc file found",
+                    bad ? bad->path : "", bad ? ": " : "",
+                    bad ? bad->why : "");
+  }
   uint32_t *ids = NULL;
   if (!s && !(ids = malloc(st.n * sizeof *ids)))
     s = syn_err_set(e, SYN_ERR_NOMEM, "out of memory");
