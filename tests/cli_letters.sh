@@ -24,6 +24,15 @@ expect_err "letters: both font sources" "--font-dir" "$BIN" data letters --out "
 expect_err "letters: empty font list" "--fonts" "$BIN" data letters --out "$T/x" --fonts ,
 [ -e "$T/x" ] && fail "letters: a failed command left $T/x"
 
+# the documented set (--help) is what scripts/setup.sh installs
+SRC=${2:-.}
+if [ -r "$SRC/scripts/setup.sh" ]; then
+  checks=$((checks + 1))
+  a=$("$BIN" data letters --help | grep -o 'fonts-[a-z0-9-]*' | sort -u)
+  b=$(sed -n '/^pkgs=(/,/)/p' "$SRC/scripts/setup.sh" | grep -o 'fonts-[a-z0-9-]*' | sort -u)
+  [ -n "$a" ] && [ "$a" = "$b" ] || fail "letters: --help's packages differ from scripts/setup.sh's: $(diff <(echo "$a") <(echo "$b") | tr '\n' ' ')"
+fi
+
 if "$BIN" data letters --out "$T/x" --fonts /nonexistent.ttf 2>&1 | grep -q "without FreeType"; then
   echo "note: synrl was built without FreeType; letters checks skipped" >&2
   echo "cli_letters: $checks checks, $failures failures"

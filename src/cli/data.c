@@ -66,9 +66,18 @@ static int data_letters(int argc, char **argv) {
              "'synrl train --task images --data-dir DIR' and 'synrl classify --data fashion\n"
              "--data-dir DIR' read, and DIR/letters.json (fonts with file hashes, counts, seed).\n"
              "A face that cannot be loaded or lacks a letter is listed on stderr and skipped.\n\n"
-             "The default set (Debian 12 packages, installed by scripts/setup.sh):\n  %s\n"
-             "read from:\n",
-             letters_default_packages());
+             "The default set (Debian 12 packages, installed by scripts/setup.sh):\n");
+      int col = 0; /* the package names, wrapped */
+      for (const char *p = letters_default_packages(); *p;) {
+        size_t w = strcspn(p, " ");
+        if (col && col + 1 + (int)w > 78) {
+          printf("\n");
+          col = 0;
+        }
+        col += printf("%s%.*s", col ? " " : "  ", (int)w, p);
+        p += w + (p[w] == ' ');
+      }
+      printf("\nread from:\n");
       for (size_t k = 0; k < nd; k++) printf("  %s\n", dirs[k]);
       opts_help("", specs);
       return 0;
