@@ -12,11 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define DEJAVU "/usr/share/fonts/truetype/dejavu/"
-static const char *const dejavu[] = {DEJAVU "DejaVuSans.ttf", DEJAVU "DejaVuSerif.ttf",
-                                     DEJAVU "DejaVuSansMono.ttf", DEJAVU "DejaVuSans-Bold.ttf"};
-#define N_DEJAVU 4
-
 static void bad_settings(void **st) {
   letters_config c;
   letters_config_default(&c);
@@ -44,6 +39,11 @@ static void bad_settings(void **st) {
 }
 
 #ifdef SYNRL_HAVE_FREETYPE
+#define DEJAVU "/usr/share/fonts/truetype/dejavu/"
+static const char *const dejavu[] = {DEJAVU "DejaVuSans.ttf", DEJAVU "DejaVuSerif.ttf",
+                                     DEJAVU "DejaVuSansMono.ttf", DEJAVU "DejaVuSans-Bold.ttf"};
+#define N_DEJAVU 4
+
 static bool have_dejavu(void) {
   struct stat sb;
   for (int i = 0; i < N_DEJAVU; i++)
