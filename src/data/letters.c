@@ -583,7 +583,7 @@ syn_status letters_make(const letters_config *c, letters_result *r, syn_err *e) 
   memset(r, 0, sizeof *r);
   (void)c;
   return syn_err_set(e, SYN_ERR_UNSUPPORTED,
-                     "letters: this synrl was built without FreeType: apt-get install "
+                     "this synrl was built without FreeType: apt-get install "
                      "libfreetype-dev (or run scripts/setup.sh), then configure and build again");
 }
 #endif
