@@ -108,6 +108,65 @@ syn_status cifar_load(data_set *d, const char *const *paths, int n_paths, syn_er
 syn_status data_split_counts(const data_set *all, size_t n_valid, size_t n_test, uint64_t seed,
                              data_set *train, data_set *valid, data_set *test, syn_err *e);
 
+
+/* ---- letters: a notMNIST-like set rendered from fonts (data/letters.c) ----
+ * The letters A-J of every face of a set of font files, rendered with
+ * FreeType (unhinted, anti-aliased), each glyph's ink cropped, scaled so that
+ * its longer side fills size pixels (aspect kept) and centred in a size x size
+ * grey image (ink 255, background 0); labels 0-9 for A-J. Whole fonts go to
+ * the training or the test set. The bytes depend only on the font files, the
+ * FreeType version, size and the seed; the seed only shuffles and splits.
+ * Built without FreeType, letters_make returns SYN_ERR_UNSUPPORTED. */
+#define LETTERS_CLASSES 10
+
+typedef struct letters_config {
+  const char *const *fonts; /* font files (n_fonts), or NULL: scan dirs */
+  size_t n_fonts;
+  const char *const *dirs;  /* folders scanned recursively for .ttf/.otf/.ttc/.otc
+                             * (n_dirs); both NULL: letters_default_dirs */
+  size_t n_dirs;
+  int size;                 /* image side, 28 (8..256) */
+  double test_frac;         /* share of the fonts that go to the test set, 0.2 */
+  uint64_t seed;            /* shuffles the fonts (the split) and each set's rows */
+} letters_config;
+
+void letters_config_default(letters_config *c);
+/* The documented font set (docs/letters.md): the folders its Debian packages
+ * install into, and the packages, n entries each. */
+const char *const *letters_default_dirs(size_t *n);
+const char *letters_default_packages(void); /* "fonts-dejavu-core fonts-..." */
+
+/* One face of one font file tried. */
+typedef struct letters_font {
+  char *path;               /* malloc'd */
+  int face;                 /* face index in the file (collections hold several) */
+  char family[96], style[64];
+  uint64_t file_fnv1a64;    /* FNV-1a 64 of the whole file */
+  bool used, test;          /* rendered into the set; in the test set */
+  char why[200];            /* a skipped face: why ("" when used) */
+} letters_font;
+
+typedef struct letters_result {
+  letters_font *fonts;      /* every face tried, in path order */
+  size_t n_fonts, n_used, n_skipped, n_test_fonts;
+  idx_array train_images, train_labels, test_images, test_labels; /* IDX-ready */
+  size_t train_per_class[LETTERS_CLASSES], test_per_class[LETTERS_CLASSES];
+  char freetype_version[32];
+} letters_result;
+
+/* Renders the set. A face that fails to load or lacks a glyph is recorded
+ * (used false, why set) and skipped; so is a face whose ten images equal an
+ * earlier face's. SYN_ERR_ARG when fewer than two faces are usable (one per
+ * set) or a setting is out of range; SYN_ERR_IO when a folder cannot be read. */
+syn_status letters_make(const letters_config *c, letters_result *r, syn_err *e);
+/* Writes dir/{train,t10k}-{images-idx3,labels-idx1}-ubyte (with .gz when gz),
+ * each atomically, and dir/letters.json: the settings, the counts per class,
+ * the faces used (file, FNV-1a 64, set) and those skipped, with why. dir
+ * must exist. */
+syn_status letters_write(const letters_result *r, const letters_config *c, const char *dir,
+                         bool gz, syn_err *e);
+void letters_result_free(letters_result *r);
+
 #ifdef __cplusplus
 }
 #endif

@@ -25,10 +25,13 @@ static void usage(FILE *f) {
       "  export        write a run's (or a file's) network(s) as safetensors\n"
       "  plot          draw PNG figures: 2D decision boundaries, training curves, run groups\n"
       "  rl            train a coagent network on an RL task (Weight Max, MAP prop, ...)\n"
-      "  classify      DeepAGREL (BrainProp) or backprop on a dense/conv/loccon image network\n\n"
+      "  classify      DeepAGREL (BrainProp) or backprop on a dense/conv/loccon image network\n"
+      "  data letters  render a notMNIST-like set (A-J from fonts) as IDX files\n\n"
       "Run 'synrl COMMAND --help' for a command's options and defaults.\n",
       core_version());
 }
+
+int cli_data(int argc, char **argv); /* cli/data.c (its line in cli.h: after the merge) */
 
 static int dispatch(int argc, char **argv) {
   if (argc < 2) { /* no command: say what there is, start nothing */
@@ -44,6 +47,7 @@ static int dispatch(int argc, char **argv) {
   if (strcmp(cmd, "plot") == 0) return cli_plot(argc - 2, argv + 2);
   if (strcmp(cmd, "rl") == 0) return cli_rl(argc - 2, argv + 2);
   if (strcmp(cmd, "classify") == 0) return cli_classify(argc - 2, argv + 2);
+  if (strcmp(cmd, "data") == 0) return cli_data(argc - 2, argv + 2);
   if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
     usage(stdout);
     return 0;
