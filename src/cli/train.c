@@ -17,7 +17,7 @@ typedef struct train_opts {
   long shards, ckpt_every;
   double ckpt_secs;
   int threads;
-  bool quiet;
+  bool quiet, overwrite;
 } train_opts;
 
 int cli_make_dirs(const char *path) {
@@ -73,6 +73,8 @@ static int parse_flags(train_opts *o, opt_spec *specs, int argc, char **argv) {
        "results do not depend on it"},
       {"out", OPT_STR, &o->out, 0, 0, NULL, "output directory (default runs/PRESET-METHOD-sSEED)"},
       {"quiet", OPT_FLAG, &o->quiet, 0, 0, NULL, "no progress line"},
+      {"overwrite", OPT_FLAG, &o->overwrite, 0, 0, NULL,
+       "replace a finished run in the output directory (kept until this one is complete)"},
       {"checkpoint-every", OPT_LONG, &o->ckpt_every, 0, 1e12, NULL,
        "write OUT/checkpoint.bin after every N iterations (0: not by count)"},
       {"checkpoint-secs", OPT_DOUBLE, &o->ckpt_secs, 0, 1e9, NULL,
@@ -221,8 +223,15 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
     ro.argv = cmd;
   }
   progress_ctx pc = {.tty = isatty(2)};
+  const bool writer = shard.rank == 0;
+  if (writer && (rc = cli_claim_dir(prog, outdir, o.overwrite, o.resume != NULL, ro.argc, ro.argv))) {
+    mlp_run_free(&run);
+    free(cmd);
+    return rc;
+  }
   if (mlp_run_open(&run, &ro, &e)) {
     rc = cli_fail(prog, specs, &e);
+    if (writer) cli_release_dir(outdir, false);
     mlp_run_free(&run);
     free(cmd);
     return rc;
@@ -240,12 +249,14 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
     fprintf(stderr, "%s: interrupted at iteration %ld of %ld; state saved in %s/checkpoint.bin; ", prog,
             run.result.iterations, o.cfg.iterations, outdir);
     cli_print_resume_cmd("train", argc, argv, outdir);
+    if (writer) cli_release_dir(outdir, false);
     mlp_run_free(&run);
     free(cmd);
     return 3;
   }
   if (!s && !o.quiet) print_after(&run, outdir);
   if (!s) s = mlp_run_write(&run, &ro, &e);
+  if (writer) cli_release_dir(outdir, !s);
   rc = s ? cli_fail(prog, specs, &e) : 0;
   if (!s && shard.rank == 0) print_result(&run, outdir);
   mlp_run_free(&run);
