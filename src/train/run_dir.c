@@ -380,11 +380,13 @@ static bool exists_in(const char *dir, const char *name) {
   return lstat(p, &st) == 0;
 }
 
-/* Moves the finished outputs from folder `from` into folder `to`. */
+/* Moves the finished outputs (regular files) from folder `from` into `to`. */
 static syn_status move_outputs(const char *from, const char *to, syn_err *e) {
   char a[4500], b[4500];
+  struct stat st;
   for (size_t i = 0; i < N_FINISHED; i++) {
     snprintf(a, sizeof a, "%s/%s", from, finished_names[i]);
+    if (lstat(a, &st) != 0 || !S_ISREG(st.st_mode)) continue;
     snprintf(b, sizeof b, "%s/%s", to, finished_names[i]);
     if (rename(a, b) != 0 && errno != ENOENT)
       return syn_err_set(e, SYN_ERR_IO, "%s: cannot move to %s: %s", a, b, strerror(errno));
