@@ -54,6 +54,11 @@ void run_dir_unlock(const char *dir);
 syn_status run_dir_claim(const char *dir, bool overwrite, bool resume, int argc, char *const *argv,
                          syn_err *e);
 void run_dir_release(const char *dir, bool complete);
+/* Before a resume: SYN_ERR_ARG "PATH: a checkpoint of a different kind of
+ * run (synrl classify), not of synrl train" when checkpoint PATH was written
+ * by another kind of run than want; SYN_OK otherwise (also when it cannot be
+ * read: the settings check that follows names that). */
+syn_status run_checkpoint_kind_check(const char *path, run_kind want, syn_err *e);
 
 /* A summary.json being written or read (a JSON object; keys keep their order). */
 typedef struct run_summary run_summary;

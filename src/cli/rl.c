@@ -280,7 +280,8 @@ static int rl_outdir(const char *prog, agent_setup *s, const rl_flags *f, char *
   char ckpt[4200];
   snprintf(ckpt, sizeof ckpt, "%s/checkpoint.bin", dir);
   char *settings = f->resume ? agent_setup_settings(s) : NULL;
-  const syn_status st = f->resume ? (settings ? run_checkpoint_check(ckpt, settings, &e)
+  syn_status st = f->resume ? run_checkpoint_kind_check(ckpt, RUN_KIND_RL, &e) : SYN_OK;
+  if (!st) st = f->resume ? (settings ? run_checkpoint_check(ckpt, settings, &e)
                                               : syn_err_set(&e, SYN_ERR_NOMEM, "out of memory"))
                                   : SYN_OK;
   free(settings);

@@ -58,6 +58,23 @@ static void print_help(const opt_spec *specs) {
     printf("  %-12s %s\n", mlp_preset_name(i), mlp_preset_about(i));
 }
 
+/* A flag given on the command line that the chosen method does not use (a
+ * synrl setting with --method gd, or gd's --lr with synrl) would be ignored
+ * without a word: refused. The settings' help texts say whose they are. */
+static int check_method_flags(const char *prog, const opt_spec *specs, const char *method) {
+  const bool gd = strcmp(method, "gd") == 0;
+  for (const opt_spec *sp = specs; sp->name; sp++) {
+    if (!sp->set || !sp->help) continue;
+    const bool synrl_only = strncmp(sp->help, "synrl:", 6) == 0 || strncmp(sp->name, "policy", 6) == 0;
+    const bool gd_only = strncmp(sp->help, "gd:", 3) == 0;
+    if ((gd && synrl_only) || (!gd && gd_only)) {
+      fprintf(stderr, "%s: --%s: not used by --method %s; leave it out\n", prog, sp->name, method);
+      return 2;
+    }
+  }
+  return 0;
+}
+
 /* Fills o from argv: the preset first, so that flags override it. Returns
  * -1 to go on, else the exit status (help printed, or a bad flag). */
 static int parse_flags(train_opts *o, opt_spec *specs, int argc, char **argv) {
@@ -110,6 +127,8 @@ static int parse_flags(train_opts *o, opt_spec *specs, int argc, char **argv) {
     fprintf(stderr, "%s: --out: empty directory name\n", prog);
     return 2;
   }
+  /* a resume is held to the checkpoint's settings, which name the method */
+  if (!o->resume && check_method_flags(prog, specs, c->method)) return 2;
   return cli_check_resume_dir(prog, o->resume, o->out) ? 2 : -1;
 }
 

@@ -257,6 +257,7 @@ syn_status agent_setup_run(const agent_setup *s, agent_outcome *o, syn_err *e) {
     st = run_dir_lock(s->out_dir, s->argc, s->argv, e);
     locked = !st;
     if (!st) st = path_in(ckpt, sizeof ckpt, s->out_dir, "checkpoint.bin", e);
+    if (!st && s->resume) st = run_checkpoint_kind_check(ckpt, RUN_KIND_RL, e);
     if (!st && s->resume) st = run_checkpoint_check(ckpt, settings, e);
     if (!st) st = run_dir_make(s->out_dir, e);
     /* summary.json marks a finished run: drop an earlier run's, and its

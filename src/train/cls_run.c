@@ -515,7 +515,8 @@ syn_status cls_run(const cls_run_config *in, cls_run_result *r, syn_err *e) {
     out_path(ckpt, sizeof ckpt, rc.out_dir, "checkpoint.bin");
     if (rc.resume) {
       syn_err le = {0};
-      if ((s = cls_checkpoint_check(ckpt, ckpt_text, &le))) {
+      if ((s = run_checkpoint_kind_check(ckpt, RUN_KIND_CLASSIFY, &le)) ||
+          (s = cls_checkpoint_check(ckpt, ckpt_text, &le))) {
         s = fail_at(r, "resume", e, s, "%s", le.msg);
         goto out;
       }

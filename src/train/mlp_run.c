@@ -205,7 +205,8 @@ syn_status mlp_run_open(mlp_run *r, const mlp_run_opts *o, syn_err *e) {
   if (writer_of(o) && (s = run_dir_lock(o->out_dir, o->argc, o->argv, e))) return err_prefix(e, s, "out");
   if (o->resume) {
     out_path(ckpt, sizeof ckpt, o, "checkpoint.bin");
-    if ((s = run_checkpoint_check(ckpt, r->settings, e))) {
+    if ((s = run_checkpoint_kind_check(ckpt, RUN_KIND_TRAIN, e)) ||
+        (s = run_checkpoint_check(ckpt, r->settings, e))) {
       if (writer_of(o)) run_dir_unlock(o->out_dir);
       return err_prefix(e, s, "resume");
     }

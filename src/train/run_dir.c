@@ -463,3 +463,21 @@ void run_dir_release(const char *dir, bool complete) {
   }
   unlock_dir(dir, true);
 }
+
+/* ---- checkpoints of another kind of run ---- */
+
+syn_status run_checkpoint_kind_check(const char *path, run_kind want, syn_err *e) {
+  ckpt_file f;
+  syn_err ignored;
+  /* unreadable or damaged: the full check that follows says what is wrong */
+  if (ckpt_read(&f, path, &ignored)) return SYN_OK;
+  /* each loop's own sections tell the kinds apart */
+  int kind = ckpt_has(&f, "cls.config")                           ? RUN_KIND_CLASSIFY
+             : ckpt_has(&f, "rl.loop")                            ? RUN_KIND_RL
+             : ckpt_has(&f, "run.config") && ckpt_has(&f, "run") ? RUN_KIND_TRAIN
+                                                                  : -1;
+  ckpt_file_free(&f);
+  if (kind < 0 || kind == (int)want) return SYN_OK;
+  return syn_err_set(e, SYN_ERR_ARG, "%s: a checkpoint of a different kind of run (synrl %s), not of synrl %s",
+                     path, run_kind_name((run_kind)kind), run_kind_name(want));
+}
