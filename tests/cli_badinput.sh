@@ -230,11 +230,14 @@ expect_err "net.bin not writable" "net.bin" "$BIN" train --iterations 3 --points
 no_complete_output "net.bin not writable" "$T/o-late"
 if expect_ok "rerun: first run" "$BIN" train --iterations 3 --points 50 --valid-points 10 --quiet --out "$T/o-rerun"; then
   [ -f "$T/o-rerun/summary.json" ] || fail "rerun: first run wrote no summary.json"
+  cp "$T/o-rerun/summary.json" "$T/o-rerun.summary"
   rm -f "$T/o-rerun/policy.txt"
   mkdir "$T/o-rerun/policy.txt"
+  # the new run fails; the finished run it was to replace comes back whole
   expect_err "rerun: policy.txt not writable" "policy.txt" \
-    "$BIN" train --iterations 3 --points 50 --valid-points 10 --quiet --out "$T/o-rerun"
-  no_complete_output "rerun: policy.txt not writable" "$T/o-rerun"
+    "$BIN" train --iterations 3 --points 50 --valid-points 10 --quiet --out "$T/o-rerun" --overwrite
+  cmp -s "$T/o-rerun/summary.json" "$T/o-rerun.summary" || fail "rerun: the earlier run's summary.json was not kept"
+  [ -e "$T/o-rerun/.previous" ] && fail "rerun: .previous left after a failed run"
 fi
 expect_err "out under a file" "--out" "$BIN" train --iterations 1 --quiet --out "$GOLDEN/sub"
 

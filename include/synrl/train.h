@@ -35,6 +35,30 @@ const char *run_kind_name(run_kind k); /* "train", "classify", "rl", "policy-lea
 int run_kind_from_name(const char *name); /* -1 when unknown */
 /* mkdir -p */
 syn_status run_dir_make(const char *path, syn_err *e);
+/* Holding a run folder for a whole run: run_dir_lock makes DIR and takes an
+ * exclusive lock on DIR/.lock, stamped "PID COMMAND" (argv[0..argc)), held
+ * until run_dir_unlock or the end of the process (the kernel drops it when
+ * the process dies). Taken again by the same process: counted. Held by
+ * another process: SYN_ERR_IO "DIR: in use by another run (pid N synrl
+ * ...)". Every trainer takes it where it opens its folder. */
+syn_status run_dir_lock(const char *dir, int argc, char *const *argv, syn_err *e);
+void run_dir_unlock(const char *dir);
+/* run_dir_lock, then: a folder that holds a finished run (summary.json) is
+ * refused (SYN_ERR_ARG) unless overwrite, or resume (which goes on with the
+ * checkpoint); with overwrite the finished run's files move to DIR/.previous
+ * and stay there until run_dir_release(dir, true) after the new summary.json
+ * is written. A run that ends (or was killed) with neither summary.json nor
+ * checkpoint.bin gets the old run back: at run_dir_release(dir, false), or at
+ * the next claim. run_dir_release lets the folder go however many times
+ * this process took it. */
+syn_status run_dir_claim(const char *dir, bool overwrite, bool resume, int argc, char *const *argv,
+                         syn_err *e);
+void run_dir_release(const char *dir, bool complete);
+/* Before a resume: SYN_ERR_ARG "PATH: a checkpoint of a different kind of
+ * run (synrl classify), not of synrl train" when checkpoint PATH was written
+ * by another kind of run than want; SYN_OK otherwise (also when it cannot be
+ * read: the settings check that follows names that). */
+syn_status run_checkpoint_kind_check(const char *path, run_kind want, syn_err *e);
 
 /* A summary.json being written or read (a JSON object; keys keep their order). */
 typedef struct run_summary run_summary;

@@ -13,7 +13,7 @@ typedef struct cls_flags {
   const char *rule, *preset;
   long batch;      /* 0: the preset's */
   double init_sd;  /* 0: the preset's */
-  bool keep_last, quiet, help;
+  bool keep_last, quiet, help, overwrite;
   const char *out, *resume;
 } cls_flags;
 
@@ -72,6 +72,8 @@ static void cls_specs(opt_spec *sp, cls_run_config *rc, cls_flags *f) {
       {"resume", OPT_STR, &f->resume, 0, 0, NULL,
        "continue the interrupted run in DIR (its checkpoint.bin), same flags"},
       {"quiet", OPT_FLAG, &f->quiet, 0, 0, NULL, "no progress on stderr"},
+      {"overwrite", OPT_FLAG, &f->overwrite, 0, 0, NULL,
+       "replace a finished run in --out (kept until this one is complete)"},
       {"help", OPT_FLAG, &f->help, 0, 0, NULL, "this help"},
       {0},
   };
@@ -206,11 +208,16 @@ int cli_classify(int argc, char **argv) {
     rc.on_ready = on_ready;
     rc.train.progress = on_epoch;
   }
+  if (rc.out_dir && (code = cli_claim_dir(prog, rc.out_dir, f.overwrite, rc.resume, rc.argc, rc.argv))) {
+    free(cmd);
+    return code;
+  }
   rc.train.stop = cli_stop_catch();
   cls_run_result r;
   syn_err e = {0};
   syn_status s = cls_run(&rc, &r, &e);
   cli_stop_release();
+  if (rc.out_dir) cli_release_dir(rc.out_dir, !s && !r.train.interrupted);
   free(cmd);
   return cls_report(prog, argc, argv, &rc, &r, s, &e, f.quiet);
 }

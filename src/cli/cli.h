@@ -35,6 +35,13 @@ void cli_settings_data(char *buf, size_t n, int i, const data_set *d);
 /* --resume DIR must be non-empty and --out, if given, the same: 0, or a
  * one-line error and 2. */
 int cli_check_resume_dir(const char *prog, const char *resume, const char *out);
+/* Takes run folder DIR for this run (run_dir_claim: locked; a finished run
+ * refused without overwrite, else kept aside until the new one is complete);
+ * 0, or a one-line error and the exit status (2: a finished run without
+ * --overwrite; 1: in use by another run, or unwritable). cli_release_dir
+ * after the run: complete when its summary.json is written. */
+int cli_claim_dir(const char *prog, const char *dir, bool overwrite, bool resume, int argc, char *const *argv);
+void cli_release_dir(const char *dir, bool complete);
 /* Deletes DIR/names[i] for i < n_delete (a finished run's marks) and the
  * temporary files NAME.tmp* of all n names (left by a killed run). */
 void cli_clear_outputs(const char *dir, const char *const *names, size_t n, size_t n_delete);

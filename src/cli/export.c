@@ -2,6 +2,7 @@
  * network file -- in a format other tools read (safetensors). */
 #include "cli/cli.h"
 #include "synrl/nn.h"
+#include "core/fileio.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -156,13 +157,8 @@ int cli_export(int argc, char **argv) {
   char in[4200];
   if (export_source(prog, pos[0], in, sizeof in)) return 1;
   syn_err e = {0};
-  if (nn_st_check_output(pos[1], &e)) {
+  if (fio_output_check(pos[1], in, &e)) {
     fprintf(stderr, "%s: %s\n", prog, e.msg);
-    return 2;
-  }
-  struct stat si, so;
-  if (stat(in, &si) == 0 && stat(pos[1], &so) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino) {
-    fprintf(stderr, "%s: %s: the output is the input file %s; name another output\n", prog, pos[1], in);
     return 2;
   }
   if (export_file(in, pos[1], strcmp(dtype, "f32") == 0 ? NN_ST_F32 : NN_ST_F64, &e)) {

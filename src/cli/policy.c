@@ -1,4 +1,5 @@
 #include "cli/cli.h"
+#include "core/fileio.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -84,6 +85,11 @@ int cli_policy(int argc, char **argv) {
       }
     if (argc != 3) {
       fprintf(stderr, "synrl policy import: %s\n", usage);
+      return 2;
+    }
+    /* a link, FIFO or device is not replaced by a file; nor is the input */
+    if (fio_output_check(argv[2], argv[1], &e)) {
+      fprintf(stderr, "synrl policy import: %s\n", e.msg);
       return 2;
     }
     if (synrl_policy_import_authors(&p, argv[1], &e) || synrl_policy_save(&p, argv[2], "imported from the authors' table", &e)) {

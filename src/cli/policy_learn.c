@@ -66,7 +66,7 @@ typedef struct learn_opts {
   const char *acts, *select, *snap, *init, *out, *hpath, *data_dir;
   long img_iters, points;
   int threads;
-  bool quiet;
+  bool quiet, overwrite;
 } learn_opts;
 
 static int learn_specs(learn_opts *o, opt_spec *specs) {
@@ -105,6 +105,8 @@ static int learn_specs(learn_opts *o, opt_spec *specs) {
       {"threads", OPT_INT, &o->threads, 0, 1024, NULL, "threads (0: all cores); results do not depend on it"},
       {"out", OPT_STR, &o->out, 0, 0, NULL, "output directory (default runs/policy-learn-sSEED)"},
       {"quiet", OPT_FLAG, &o->quiet, 0, 0, NULL, "no progress lines"},
+      {"overwrite", OPT_FLAG, &o->overwrite, 0, 0, NULL,
+       "replace a finished run in the output directory (kept until this one is complete)"},
   };
   int n = (int)(sizeof add / sizeof *add);
   memcpy(specs, add, sizeof add);
@@ -164,7 +166,7 @@ static int learn_parse(learn_opts *o, opt_spec *specs, int argc, char **argv) {
 /* The settings recorded in summary.json: every flag that changes the
  * results, and the image files read. */
 static char *learn_settings(const opt_spec *specs, const task_data *td) {
-  static const char *const neutral[] = {"threads", "quiet", "out", NULL};
+  static const char *const neutral[] = {"threads", "quiet", "out", "overwrite", NULL};
   char extra[20000] = "";
   if (td->train_images[0])
     snprintf(extra, sizeof extra, "train_images_file=%s\ntrain_labels_file=%s\nsplit_seed_used=%llu\n",
@@ -201,26 +203,31 @@ int cli_policy_learn(int argc, char **argv) {
   else
     snprintf(outdir, sizeof outdir, "runs/policy-learn-s%llu", (unsigned long long)c->seed);
   char *settings = learn_settings(specs, &td);
-  if (!settings || run_dir_make(outdir, &e)) {
-    fprintf(stderr, "%s: --out: %s\n", prog, settings ? e.msg : "out of memory");
-    free(settings);
+  if (!settings) {
+    fprintf(stderr, "%s: out of memory\n", prog);
     task_free(&td);
     return 1;
+  }
+  char *cmd[3 + 256] = {(char *)"synrl", (char *)"policy", (char *)"learn"};
+  c->argc = 3;
+  for (int i = 0; i < argc && c->argc < 259; i++) cmd[c->argc++] = argv[i];
+  c->argv = cmd;
+  if ((rc = cli_claim_dir(prog, outdir, o.overwrite, false, c->argc, cmd))) {
+    free(settings);
+    task_free(&td);
+    return rc;
   }
   /* summary.json and best.json mark a finished run: drop what an earlier run left */
   static const char *const outputs[] = {"summary.json", "best.json", "best.txt", "last.txt", "log.csv", "metrics.csv"};
   run_dir_clear(outdir, outputs, 6, 6);
   c->out_dir = outdir;
   c->settings = settings;
-  char *cmd[3 + 256] = {(char *)"synrl", (char *)"policy", (char *)"learn"};
-  c->argc = 3;
-  for (int i = 0; i < argc && c->argc < 259; i++) cmd[c->argc++] = argv[i];
-  c->argv = cmd;
   plearn_result res;
   double t0 = core_now();
   syn_status s = plearn_run(c, o.init ? &start : NULL, o.quiet ? NULL : on_snapshot, NULL, &res, &e);
   task_free(&td);
   free(settings);
+  cli_release_dir(outdir, !s);
   if (s) {
     fprintf(stderr, "%s: %s\n", prog, e.msg);
     return 1;

@@ -67,6 +67,15 @@ int cli_check_resume_dir(const char *prog, const char *resume, const char *out) 
   return 2;
 }
 
+int cli_claim_dir(const char *prog, const char *dir, bool overwrite, bool resume, int argc, char *const *argv) {
+  syn_err e = {0};
+  if (!run_dir_claim(dir, overwrite, resume, argc, argv, &e)) return 0;
+  fprintf(stderr, "%s: %s: %s\n", prog, resume ? "--resume" : "--out", e.msg);
+  return e.code == SYN_ERR_ARG ? 2 : 1;
+}
+
+void cli_release_dir(const char *dir, bool complete) { run_dir_release(dir, complete); }
+
 void cli_clear_outputs(const char *dir, const char *const *names, size_t n, size_t n_delete) {
   run_dir_clear(dir, names, n, n_delete);
 }

@@ -19,7 +19,7 @@ typedef struct rl_flags {
   const char *critic, *critic_method, *fixed_last_logit, *out, *resume;
   long ckpt_every;
   double ckpt_secs;
-  bool quiet;
+  bool quiet, overwrite;
   char text[8][512]; /* the lists' defaults, from the setup */
   char tasks[256], methods[256], method_help[320];
 } rl_flags;
@@ -170,6 +170,8 @@ static void rl_specs(opt_spec *sp, agent_setup *s, rl_flags *f) {
        "final evaluation of the actor: mean return over N episodes, eval_return (0: none)"},
       {"out", OPT_STR, &f->out, 0, 0, NULL, "output directory (default runs/rl/PRESET-sSEED)"},
       {"quiet", OPT_FLAG, &f->quiet, 0, 0, NULL, "no progress line"},
+      {"overwrite", OPT_FLAG, &f->overwrite, 0, 0, NULL,
+       "replace a finished run in the output directory (kept until this one is complete)"},
       {"checkpoint-every", OPT_LONG, &f->ckpt_every, 0, 1e12, NULL,
        "write OUT/checkpoint.bin after every N episodes (0: not by count)"},
       {"checkpoint-secs", OPT_DOUBLE, &f->ckpt_secs, 0, 1e9, NULL,
@@ -264,7 +266,8 @@ static int rl_report(const char *prog, int argc, char **argv, const agent_setup 
 }
 
 /* --out, --resume or the default; made and cleared of an earlier run's marks */
-static int rl_outdir(const char *prog, agent_setup *s, const rl_flags *f, char *dir, size_t n) {
+static int rl_outdir(const char *prog, agent_setup *s, const rl_flags *f, char *dir, size_t n,
+                     int argc, char *const *argv) {
   if (f->resume)
     snprintf(dir, n, "%s", f->resume);
   else if (f->out)
@@ -277,7 +280,8 @@ static int rl_outdir(const char *prog, agent_setup *s, const rl_flags *f, char *
   char ckpt[4200];
   snprintf(ckpt, sizeof ckpt, "%s/checkpoint.bin", dir);
   char *settings = f->resume ? agent_setup_settings(s) : NULL;
-  const syn_status st = f->resume ? (settings ? run_checkpoint_check(ckpt, settings, &e)
+  syn_status st = f->resume ? run_checkpoint_kind_check(ckpt, RUN_KIND_RL, &e) : SYN_OK;
+  if (!st) st = f->resume ? (settings ? run_checkpoint_check(ckpt, settings, &e)
                                               : syn_err_set(&e, SYN_ERR_NOMEM, "out of memory"))
                                   : SYN_OK;
   free(settings);
@@ -285,10 +289,8 @@ static int rl_outdir(const char *prog, agent_setup *s, const rl_flags *f, char *
     fprintf(stderr, "%s: --resume: %s\n", prog, e.msg);
     return e.code == SYN_ERR_IO ? 1 : 2;
   }
-  if (run_dir_make(dir, &e)) {
-    fprintf(stderr, "%s: --out %s: %s\n", prog, dir, e.msg);
-    return 1;
-  }
+  int code = cli_claim_dir(prog, dir, f->overwrite, f->resume != NULL, argc, argv);
+  if (code) return code;
   /* summary.json marks a finished run; also the temporary files of a run
    * killed while writing, and an older synrl's returns.csv */
   const char *outputs[] = {"summary.json", "metrics.csv", "nets.bin", "returns.csv", "checkpoint.bin"};
@@ -335,16 +337,7 @@ int cli_rl(int argc, char **argv) {
     return 2;
   }
   if (cli_check_resume_dir(prog, f.resume, f.out) || rl_flags_apply(prog, &f, &s)) return 2;
-  char outdir[4096];
-  int rc = rl_outdir(prog, &s, &f, outdir, sizeof outdir);
-  if (rc) return rc;
-  bool tty = isatty(2);
-  s.ckpt_every = f.ckpt_every;
-  s.ckpt_every_s = f.ckpt_secs;
-  s.on_progress = f.quiet ? NULL : on_progress;
-  s.user = &tty;
-  s.progress_every = tty ? 0.25 : 10.0;
-  /* summary.json records the whole command line */
+  /* summary.json (and the folder's lock) record the whole command line */
   char **cmd = malloc((size_t)(argc + 2) * sizeof *cmd);
   if (!cmd) {
     fprintf(stderr, "%s: out of memory\n", prog);
@@ -353,6 +346,18 @@ int cli_rl(int argc, char **argv) {
   cmd[0] = "synrl";
   cmd[1] = "rl";
   memcpy(cmd + 2, argv, (size_t)argc * sizeof *cmd);
+  char outdir[4096];
+  int rc = rl_outdir(prog, &s, &f, outdir, sizeof outdir, argc + 2, cmd);
+  if (rc) {
+    free(cmd);
+    return rc;
+  }
+  bool tty = isatty(2);
+  s.ckpt_every = f.ckpt_every;
+  s.ckpt_every_s = f.ckpt_secs;
+  s.on_progress = f.quiet ? NULL : on_progress;
+  s.user = &tty;
+  s.progress_every = tty ? 0.25 : 10.0;
   s.argc = argc + 2;
   s.argv = cmd;
   /* Box2D worlds cannot be saved: their rows are checkpointed right after a
@@ -370,6 +375,7 @@ int cli_rl(int argc, char **argv) {
   syn_err e = {0};
   const syn_status st = agent_setup_run(&s, &o, &e);
   cli_stop_release();
+  cli_release_dir(outdir, !st && !o.train.interrupted);
   free(cmd);
   if (st) {
     fprintf(stderr, "%s: %s\n", prog, e.msg);

@@ -17,7 +17,7 @@ typedef struct train_opts {
   long shards, ckpt_every;
   double ckpt_secs;
   int threads;
-  bool quiet;
+  bool quiet, overwrite;
 } train_opts;
 
 int cli_make_dirs(const char *path) {
@@ -58,6 +58,23 @@ static void print_help(const opt_spec *specs) {
     printf("  %-12s %s\n", mlp_preset_name(i), mlp_preset_about(i));
 }
 
+/* A flag given on the command line that the chosen method does not use (a
+ * synrl setting with --method gd, or gd's --lr with synrl) would be ignored
+ * without a word: refused. The settings' help texts say whose they are. */
+static int check_method_flags(const char *prog, const opt_spec *specs, const char *method) {
+  const bool gd = strcmp(method, "gd") == 0;
+  for (const opt_spec *sp = specs; sp->name; sp++) {
+    if (!sp->set || !sp->help) continue;
+    const bool synrl_only = strncmp(sp->help, "synrl:", 6) == 0 || strncmp(sp->name, "policy", 6) == 0;
+    const bool gd_only = strncmp(sp->help, "gd:", 3) == 0;
+    if ((gd && synrl_only) || (!gd && gd_only)) {
+      fprintf(stderr, "%s: --%s: not used by --method %s; leave it out\n", prog, sp->name, method);
+      return 2;
+    }
+  }
+  return 0;
+}
+
 /* Fills o from argv: the preset first, so that flags override it. Returns
  * -1 to go on, else the exit status (help printed, or a bad flag). */
 static int parse_flags(train_opts *o, opt_spec *specs, int argc, char **argv) {
@@ -73,6 +90,8 @@ static int parse_flags(train_opts *o, opt_spec *specs, int argc, char **argv) {
        "results do not depend on it"},
       {"out", OPT_STR, &o->out, 0, 0, NULL, "output directory (default runs/PRESET-METHOD-sSEED)"},
       {"quiet", OPT_FLAG, &o->quiet, 0, 0, NULL, "no progress line"},
+      {"overwrite", OPT_FLAG, &o->overwrite, 0, 0, NULL,
+       "replace a finished run in the output directory (kept until this one is complete)"},
       {"checkpoint-every", OPT_LONG, &o->ckpt_every, 0, 1e12, NULL,
        "write OUT/checkpoint.bin after every N iterations (0: not by count)"},
       {"checkpoint-secs", OPT_DOUBLE, &o->ckpt_secs, 0, 1e9, NULL,
@@ -108,6 +127,8 @@ static int parse_flags(train_opts *o, opt_spec *specs, int argc, char **argv) {
     fprintf(stderr, "%s: --out: empty directory name\n", prog);
     return 2;
   }
+  /* a resume is held to the checkpoint's settings, which name the method */
+  if (!o->resume && check_method_flags(prog, specs, c->method)) return 2;
   return cli_check_resume_dir(prog, o->resume, o->out) ? 2 : -1;
 }
 
@@ -221,8 +242,15 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
     ro.argv = cmd;
   }
   progress_ctx pc = {.tty = isatty(2)};
+  const bool writer = shard.rank == 0;
+  if (writer && (rc = cli_claim_dir(prog, outdir, o.overwrite, o.resume != NULL, ro.argc, ro.argv))) {
+    mlp_run_free(&run);
+    free(cmd);
+    return rc;
+  }
   if (mlp_run_open(&run, &ro, &e)) {
     rc = cli_fail(prog, specs, &e);
+    if (writer) cli_release_dir(outdir, false);
     mlp_run_free(&run);
     free(cmd);
     return rc;
@@ -240,12 +268,14 @@ int cli_train_ex(int argc, char **argv, bool data_parallel) {
     fprintf(stderr, "%s: interrupted at iteration %ld of %ld; state saved in %s/checkpoint.bin; ", prog,
             run.result.iterations, o.cfg.iterations, outdir);
     cli_print_resume_cmd("train", argc, argv, outdir);
+    if (writer) cli_release_dir(outdir, false);
     mlp_run_free(&run);
     free(cmd);
     return 3;
   }
   if (!s && !o.quiet) print_after(&run, outdir);
   if (!s) s = mlp_run_write(&run, &ro, &e);
+  if (writer) cli_release_dir(outdir, !s);
   rc = s ? cli_fail(prog, specs, &e) : 0;
   if (!s && shard.rank == 0) print_result(&run, outdir);
   mlp_run_free(&run);

@@ -2,6 +2,7 @@
 #include "core/fileio.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,40 @@ static syn_status open_tmp(fio_writer *w, const char *path, syn_err *e) {
   if (!w->f) return syn_err_set(e, SYN_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
   w->crc = (uint32_t)crc32(0L, Z_NULL, 0);
   return SYN_OK;
+}
+
+syn_status fio_output_check(const char *out, const char *in, syn_err *e) {
+  struct stat so, si;
+  if (lstat(out, &so) != 0) {
+    if (errno == ENOENT) return SYN_OK;
+    return syn_err_set(e, SYN_ERR_IO, "%s: %s", out, strerror(errno));
+  }
+  if (S_ISLNK(so.st_mode))
+    return syn_err_set(e, SYN_ERR_ARG, "%s: is a symbolic link; refusing to replace it (name a plain file)", out);
+  if (!S_ISREG(so.st_mode))
+    return syn_err_set(e, SYN_ERR_ARG,
+                       "%s: not a regular file (a directory, FIFO or device); refusing to write it", out);
+  if (in && stat(in, &si) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino)
+    return syn_err_set(e, SYN_ERR_ARG, "%s: the output is the input file %s; name another output", out, in);
+  return SYN_OK;
+}
+
+int fio_open_regular(const char *path, syn_err *e) {
+  /* O_NONBLOCK: opening a FIFO with no writer returns at once */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    syn_err_set(e, SYN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    return -1;
+  }
+  struct stat sb;
+  if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    syn_err_set(e, SYN_ERR_IO, "%s: not a regular file (a FIFO, device or directory)", path);
+    close(fd);
+    return -1;
+  }
+  int fl = fcntl(fd, F_GETFL);
+  if (fl >= 0) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+  return fd;
 }
 
 syn_status fio_writer_open(fio_writer *w, const char *path, syn_err *e) {

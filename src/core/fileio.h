@@ -41,6 +41,16 @@ double fio_get_f64(fio_reader *r);
 syn_status fio_reader_finish(fio_reader *r, const char *path, syn_err *e);
 void fio_reader_close(fio_reader *r);
 
+/* Whether out may be written (atomically, by rename): absent, or a regular
+ * file that is not the file `in` (NULL: no input to compare). A symbolic
+ * link, a directory, FIFO or device (rename would replace the link or node)
+ * and the input itself are refused (SYN_ERR_ARG), naming out. */
+syn_status fio_output_check(const char *out, const char *in, syn_err *e);
+/* Opens path for reading if it is a regular file: a FIFO (whose open would
+ * wait for a writer), a device or a directory is refused without blocking.
+ * Returns the descriptor (close it), or -1 with e set. */
+int fio_open_regular(const char *path, syn_err *e);
+
 /* Text files written atomically the same way (no CRC). */
 syn_status fio_text_open(fio_writer *w, const char *path, syn_err *e);
 syn_status fio_text_commit(fio_writer *w, syn_err *e);

@@ -2,12 +2,14 @@
 /* IDX files (the MNIST family's format), raw or gzip-compressed. zlib's gzread
  * reads both. Every header field is checked before anything is allocated. */
 #include "synrl/data.h"
+#include "core/fileio.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #define IDX_MAX_BYTES ((size_t)1 << 32) /* 4 GiB: far above any data set used here */
@@ -37,10 +39,69 @@ static syn_status gz_read_exact(gzFile g, void *buf, size_t n, const char *path,
   return SYN_OK;
 }
 
+/* zlib's gzread takes a gzip stream followed by bytes that are not another
+ * gzip member as complete and drops those bytes; raw files with trailing
+ * bytes are refused, so compressed ones are too: the file is walked member by
+ * member (pread: the descriptor's position stays zlib's). */
+static syn_status gz_check_end(int fd, const char *path, syn_err *e) {
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  if (inflateInit2(&z, 15 + 16) != Z_OK) return syn_err_set(e, SYN_ERR_NOMEM, "%s: out of memory", path);
+  unsigned char *in = malloc(1 << 16), *out = malloc(1 << 16);
+  if (!in || !out) {
+    free(in);
+    free(out);
+    inflateEnd(&z);
+    return syn_err_set(e, SYN_ERR_NOMEM, "%s: out of memory", path);
+  }
+  off_t off = 0;
+  long members = 0;
+  int r = Z_OK;
+  syn_status s = SYN_OK;
+  for (;;) {
+    if (z.avail_in == 0) {
+      ssize_t got = pread(fd, in, 1 << 16, off);
+      if (got < 0) {
+        s = syn_err_set(e, SYN_ERR_IO, "%s: read failed: %s", path, strerror(errno));
+        break;
+      }
+      if (got == 0) break;
+      off += got;
+      z.next_in = in;
+      z.avail_in = (uInt)got;
+    }
+    if (r == Z_STREAM_END) { /* more bytes after a member: they must be another */
+      members++;
+      inflateReset(&z);
+    }
+    z.next_out = out;
+    z.avail_out = 1 << 16;
+    r = inflate(&z, Z_NO_FLUSH);
+    if (r != Z_OK && r != Z_STREAM_END && r != Z_BUF_ERROR) {
+      s = members ? syn_err_set(e, SYN_ERR_FORMAT, "%s: trailing bytes after the compressed stream", path)
+                  : syn_err_set(e, SYN_ERR_FORMAT, "%s: corrupt compressed data", path);
+      break;
+    }
+  }
+  if (!s && r != Z_STREAM_END)
+    s = syn_err_set(e, SYN_ERR_FORMAT, members ? "%s: trailing bytes after the compressed stream"
+                                               : "%s: truncated: compressed stream ends early", path);
+  inflateEnd(&z);
+  free(in);
+  free(out);
+  return s;
+}
+
 syn_status idx_load_u8(idx_array *out, const char *path, int expect_ndim, syn_err *e) {
   memset(out, 0, sizeof *out);
-  gzFile g = gzopen(path, "rb");
-  if (!g) return syn_err_set(e, SYN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  /* a FIFO would block gzopen until a writer came: regular files only */
+  int fd = fio_open_regular(path, e);
+  if (fd < 0) return e ? e->code : SYN_ERR_IO;
+  gzFile g = gzdopen(fd, "rb");
+  if (!g) {
+    close(fd);
+    return syn_err_set(e, SYN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  }
   unsigned char hdr[4];
   syn_status s = gz_read_exact(g, hdr, 4, path, "header", e);
   if (s) goto done;
@@ -80,7 +141,7 @@ syn_status idx_load_u8(idx_array *out, const char *path, int expect_ndim, syn_er
    * pieces, so memory follows the bytes actually there. */
   const size_t hdr_bytes = 4 + 4 * (size_t)out->ndim;
   struct stat sb;
-  if (gzdirect(g) && stat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+  if (gzdirect(g) && fstat(fd, &sb) == 0 &&
       (uint64_t)sb.st_size != (uint64_t)hdr_bytes + count) {
     s = (uint64_t)sb.st_size < (uint64_t)hdr_bytes + count
             ? syn_err_set(e, SYN_ERR_FORMAT, "%s: truncated: %lld bytes, the header says %zu",
@@ -123,6 +184,8 @@ syn_status idx_load_u8(idx_array *out, const char *path, int expect_ndim, syn_er
      * than its buffers): the data are complete then, but unchecked. */
     s = syn_err_set(e, SYN_ERR_FORMAT, "%s: truncated: compressed stream ends early (%s)", path,
                     msg);
+  } else if (!gzdirect(g)) {
+    s = gz_check_end(fd, path, e);
   }
 done:
   gzclose(g);
@@ -150,10 +213,42 @@ syn_status idx_save_u8(const idx_array *a, const char *path, syn_err *e) {
   return SYN_OK;
 }
 
+/* Whether the files a and b (each raw or gzip) hold the same bytes; true
+ * when either cannot be read (its loader will say why). */
+static bool same_content(const char *a, const char *b) {
+  int fa = fio_open_regular(a, NULL), fb = fa < 0 ? -1 : fio_open_regular(b, NULL);
+  gzFile ga = fa < 0 ? NULL : gzdopen(fa, "rb"), gb = fb < 0 ? NULL : gzdopen(fb, "rb");
+  bool same = true;
+  enum { CHUNK = 1 << 16 };
+  unsigned char *ba = malloc(CHUNK), *bb = malloc(CHUNK);
+  while (ga && gb && ba && bb) {
+    int na = gzread(ga, ba, CHUNK), nb = gzread(gb, bb, CHUNK);
+    if (na < 0 || nb < 0) break;
+    if (na != nb || memcmp(ba, bb, (size_t)na) != 0) {
+      same = false;
+      break;
+    }
+    if (na == 0) break;
+  }
+  if (ga) gzclose(ga); else if (fa >= 0) close(fa);
+  if (gb) gzclose(gb); else if (fb >= 0) close(fb);
+  free(ba);
+  free(bb);
+  return same;
+}
+
 syn_status idx_find(char *out, size_t n, const char *dir, const char *stem, syn_err *e) {
   struct stat sb;
   /* the compressed file first: Debian's packages ship only .gz */
-  if ((size_t)snprintf(out, n, "%s/%s.gz", dir, stem) < n && stat(out, &sb) == 0) return SYN_OK;
+  if ((size_t)snprintf(out, n, "%s/%s.gz", dir, stem) < n && stat(out, &sb) == 0) {
+    /* both there: the choice must not matter */
+    char raw[4200];
+    if ((size_t)snprintf(raw, sizeof raw, "%s/%s", dir, stem) < sizeof raw && stat(raw, &sb) == 0 &&
+        !same_content(out, raw))
+      return syn_err_set(e, SYN_ERR_FORMAT, "%s and %s.gz both exist and differ; remove the one not meant",
+                         raw, stem);
+    return SYN_OK;
+  }
   if ((size_t)snprintf(out, n, "%s/%s", dir, stem) < n && stat(out, &sb) == 0) return SYN_OK;
   if (n) out[0] = 0;
   return syn_err_set(e, SYN_ERR_IO, "%s: no %s or %s.gz", dir, stem, stem);
@@ -163,9 +258,12 @@ syn_status idx_dir_find(idx_dir_files *f, const char *dir, syn_err *e) {
   char *const paths[4] = {f->train_images, f->train_labels, f->test_images, f->test_labels};
   static const char *const stems[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                                        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
-  for (int i = 0; i < 4; i++)
-    if (idx_find(paths[i], sizeof f->train_images, dir, stems[i], e))
+  for (int i = 0; i < 4; i++) {
+    syn_status s = idx_find(paths[i], sizeof f->train_images, dir, stems[i], e);
+    if (s == SYN_ERR_FORMAT) return s; /* raw and .gz differ */
+    if (s)
       return syn_err_set(e, SYN_ERR_IO, "%s lacks {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]",
                          dir);
+  }
   return SYN_OK;
 }

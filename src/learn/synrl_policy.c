@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int synrl_state_index(int a2, int a1, int r2, int r1) { return a2 + 3 * a1 + 9 * r2 + 27 * r1; }
 
@@ -84,9 +85,26 @@ static syn_status parse_double(const char *tok, double *out) {
   return SYN_OK;
 }
 
+/* A policy file opened for reading: a regular file (a FIFO would block),
+ * past a UTF-8 byte order mark that an editor may have put first. */
+static FILE *policy_open(const char *path, syn_err *e) {
+  int fd = fio_open_regular(path, e);
+  FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
+  if (!f) {
+    if (fd >= 0) {
+      syn_err_set(e, SYN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+      close(fd);
+    }
+    return NULL;
+  }
+  unsigned char bom[3];
+  if (fread(bom, 1, 3, f) != 3 || bom[0] != 0xEF || bom[1] != 0xBB || bom[2] != 0xBF) rewind(f);
+  return f;
+}
+
 syn_status synrl_policy_load(synrl_policy *p, const char *path, syn_err *e) {
-  FILE *f = fopen(path, "r");
-  if (!f) return syn_err_set(e, SYN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  FILE *f = policy_open(path, e);
+  if (!f) return e ? e->code : SYN_ERR_IO;
   char line[1024];
   int lineno = 0, seen[SYNRL_N_STATES] = {0}, count = 0;
   syn_status st = SYN_OK;
@@ -138,8 +156,8 @@ syn_status synrl_policy_load(synrl_policy *p, const char *path, syn_err *e) {
 }
 
 syn_status synrl_policy_import_authors(synrl_policy *p, const char *path, syn_err *e) {
-  FILE *f = fopen(path, "r");
-  if (!f) return syn_err_set(e, SYN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  FILE *f = policy_open(path, e);
+  if (!f) return e ? e->code : SYN_ERR_IO;
   char line[1024];
   int lineno = 0, count = 0, seen[SYNRL_N_Q] = {0};
   syn_status st = SYN_OK;
@@ -188,8 +206,8 @@ syn_status synrl_policy_import_authors(synrl_policy *p, const char *path, syn_er
 }
 
 syn_status synrl_policy_read(synrl_policy *p, const char *path, syn_err *e) {
-  FILE *f = fopen(path, "r");
-  if (!f) return syn_err_set(e, SYN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  FILE *f = policy_open(path, e);
+  if (!f) return e ? e->code : SYN_ERR_IO;
   char line[64] = {0};
   char *ok = fgets(line, sizeof line, f);
   fclose(f);

@@ -251,8 +251,13 @@ syn_status agent_setup_run(const agent_setup *s, agent_outcome *o, syn_err *e) {
     return st;
   }
   char ckpt[4200], path[4200];
+  bool locked = false;
   if (s->out_dir) {
-    st = path_in(ckpt, sizeof ckpt, s->out_dir, "checkpoint.bin", e);
+    /* the folder is this run's until it ends: a second run or resume is refused */
+    st = run_dir_lock(s->out_dir, s->argc, s->argv, e);
+    locked = !st;
+    if (!st) st = path_in(ckpt, sizeof ckpt, s->out_dir, "checkpoint.bin", e);
+    if (!st && s->resume) st = run_checkpoint_kind_check(ckpt, RUN_KIND_RL, e);
     if (!st && s->resume) st = run_checkpoint_check(ckpt, settings, e);
     if (!st) st = run_dir_make(s->out_dir, e);
     /* summary.json marks a finished run: drop an earlier run's, and its
@@ -288,6 +293,7 @@ syn_status agent_setup_run(const agent_setup *s, agent_outcome *o, syn_err *e) {
   if (!st && s->out_dir) st = write_outputs(s, &c, settings, &lg, o, e);
   if (st) agent_outcome_free(o);
 out:
+  if (locked) run_dir_unlock(s->out_dir);
   run_metrics_free(&lg.m);
   free(settings);
   return st;

@@ -474,9 +474,17 @@ syn_status cls_run(const cls_run_config *in, cls_run_result *r, syn_err *e) {
   cls_run_config rc;
   syn_status s = resolve(in, &rc, r, e);
   if (s) return s;
-  if (rc.out_dir && !rc.resume && (s = out_prepare(rc.out_dir, r, e))) return s;
+  /* the folder is this run's until it ends: a second run or resume is refused */
+  if (rc.out_dir && (s = run_dir_lock(rc.out_dir, rc.argc, rc.argv, e))) return fail_at(r, "out", e, s, "%s", e ? e->msg : "");
+  if (rc.out_dir && !rc.resume && (s = out_prepare(rc.out_dir, r, e))) {
+    run_dir_unlock(rc.out_dir);
+    return s;
+  }
   cls_sets d;
-  if ((s = sets_load(&rc, &d, r, e))) return s;
+  if ((s = sets_load(&rc, &d, r, e))) {
+    if (rc.out_dir) run_dir_unlock(rc.out_dir);
+    return s;
+  }
   nn_net net = {0};
   char *ckpt_text = NULL, *summary_text = NULL;
   if (rc.train.batch > d.train.n) {
@@ -507,7 +515,8 @@ syn_status cls_run(const cls_run_config *in, cls_run_result *r, syn_err *e) {
     out_path(ckpt, sizeof ckpt, rc.out_dir, "checkpoint.bin");
     if (rc.resume) {
       syn_err le = {0};
-      if ((s = cls_checkpoint_check(ckpt, ckpt_text, &le))) {
+      if ((s = run_checkpoint_kind_check(ckpt, RUN_KIND_CLASSIFY, &le)) ||
+          (s = cls_checkpoint_check(ckpt, ckpt_text, &le))) {
         s = fail_at(r, "resume", e, s, "%s", le.msg);
         goto out;
       }
@@ -522,6 +531,7 @@ syn_status cls_run(const cls_run_config *in, cls_run_result *r, syn_err *e) {
   r->params_fnv1a64 = core_fnv1a64(net.params, net.n_params * sizeof(float), CORE_FNV_INIT);
   if (rc.out_dir && !r->train.interrupted) s = outputs_write(&rc, &net, summary_text, r, e);
 out:
+  if (rc.out_dir) run_dir_unlock(rc.out_dir);
   free(ckpt_text);
   free(summary_text);
   nn_net_destroy(&net);

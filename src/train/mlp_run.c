@@ -200,12 +200,18 @@ syn_status mlp_run_open(mlp_run *r, const mlp_run_opts *o, syn_err *e) {
   char ckpt[4200];
   syn_status s;
   if (o->resume && !o->out_dir) return syn_err_set(e, SYN_ERR_ARG, "resume: no run folder given");
+  /* the folder is this run's until it is written (or the process ends): a
+   * second run or resume on it is refused */
+  if (writer_of(o) && (s = run_dir_lock(o->out_dir, o->argc, o->argv, e))) return err_prefix(e, s, "out");
   if (o->resume) {
     out_path(ckpt, sizeof ckpt, o, "checkpoint.bin");
-    if ((s = run_checkpoint_check(ckpt, r->settings, e))) return err_prefix(e, s, "resume");
+    if ((s = run_checkpoint_kind_check(ckpt, RUN_KIND_TRAIN, e)) ||
+        (s = run_checkpoint_check(ckpt, r->settings, e))) {
+      if (writer_of(o)) run_dir_unlock(o->out_dir);
+      return err_prefix(e, s, "resume");
+    }
   }
   if (writer_of(o)) {
-    if ((s = run_dir_make(o->out_dir, e))) return err_prefix(e, s, "out");
     /* an earlier run's outputs go (this run replaces them), and the
      * temporary files of a run killed while writing (rank 0 alone: another
      * rank would delete the files rank 0 is writing) */
@@ -346,6 +352,7 @@ syn_status mlp_run_write(mlp_run *r, const mlp_run_opts *o, syn_err *e) {
   }
   if (!s) {
     out_path(p, sizeof p, o, "checkpoint.bin"); /* the run is complete: nothing to resume */
+    run_dir_unlock(o->out_dir);
   } else {
     out_path(p, sizeof p, o, "metrics.csv"); /* no metrics that look like a finished run's */
   }
@@ -360,6 +367,7 @@ syn_status mlp_run_dir(const mlp_config *c, const mlp_run_opts *o, run_result *r
   s = mlp_run_train(&r, o, e);
   if (!s && r.result.interrupted) s = syn_err_set(e, SYN_ERR_ABORTED, "interrupted at iteration %ld", r.result.iterations);
   if (!s) s = mlp_run_write(&r, o, e);
+  if (s && r.opened && writer_of(o)) run_dir_unlock(o->out_dir); /* written: unlocked there */
   if (res) *res = r.result;
   mlp_run_free(&r);
   return s;

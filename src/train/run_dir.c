@@ -1,4 +1,5 @@
 /* Run folders: summary.json, written and read through cJSON. */
+#define _DEFAULT_SOURCE /* flock */
 #define _POSIX_C_SOURCE 200809L
 #include "synrl/train.h"
 #include "core/fileio.h"
@@ -9,7 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 struct run_summary {
   cJSON *root;
@@ -259,4 +264,220 @@ const char *run_summary_setting_at(const run_summary *s, size_t i, const char **
   const cJSON *v = o ? cJSON_GetArrayItem(o, (int)i) : NULL;
   *value = cJSON_IsString(v) ? v->valuestring : "";
   return v ? v->string : NULL;
+}
+
+/* ---- holding a run folder: DIR/.lock, DIR/.previous ---- */
+
+/* Folders this process holds, by identity (device, inode), so that a
+ * trainer called by a command that already holds its folder takes it again
+ * (flock locks of two descriptors of one process would conflict). */
+#define RUN_DIR_MAX_HELD 16
+static struct held_dir {
+  dev_t dev;
+  ino_t ino;
+  int fd, count;
+  char lock_path[4200];
+} g_held[RUN_DIR_MAX_HELD];
+
+static struct held_dir *held_find(const char *dir) {
+  struct stat st;
+  if (stat(dir, &st) != 0) return NULL;
+  for (int i = 0; i < RUN_DIR_MAX_HELD; i++)
+    if (g_held[i].count > 0 && g_held[i].dev == st.st_dev && g_held[i].ino == st.st_ino) return &g_held[i];
+  return NULL;
+}
+
+/* "PID COMMAND" of the holder, read from its lock file (may be empty). */
+static void holder_text(int fd, char *buf, size_t n) {
+  ssize_t got = pread(fd, buf, n - 1, 0);
+  buf[got > 0 ? got : 0] = 0;
+  for (char *c = buf; *c; c++)
+    if (*c == '\n' || (unsigned char)*c < 0x20) *c = *c == '\n' && !c[1] ? 0 : ' ';
+}
+
+/* The identity stamp written into the lock: pid and command line. */
+static void holder_write(int fd, int argc, char *const *argv) {
+  char buf[1024];
+  int len = snprintf(buf, sizeof buf, "%ld", (long)getpid());
+  for (int i = 0; i < argc && len >= 0 && (size_t)len < sizeof buf; i++)
+    len += snprintf(buf + len, sizeof buf - (size_t)len, " %s", argv[i]);
+  if (len < 0) return;
+  if ((size_t)len >= sizeof buf - 1) len = (int)sizeof buf - 2;
+  buf[len++] = '\n';
+  if (ftruncate(fd, 0) == 0 && pwrite(fd, buf, (size_t)len, 0) < 0) { /* a stamp is a courtesy */ }
+}
+
+syn_status run_dir_lock(const char *dir, int argc, char *const *argv, syn_err *e) {
+  syn_status s = run_dir_make(dir, e);
+  if (s) return s;
+  struct held_dir *h = held_find(dir);
+  if (h) {
+    h->count++;
+    return SYN_OK;
+  }
+  for (int i = 0; i < RUN_DIR_MAX_HELD && !h; i++)
+    if (g_held[i].count == 0) h = &g_held[i];
+  if (!h) return syn_err_set(e, SYN_ERR_ARG, "%s: too many run folders held at once", dir);
+  if (snprintf(h->lock_path, sizeof h->lock_path, "%s/.lock", dir) >= (int)sizeof h->lock_path)
+    return syn_err_set(e, SYN_ERR_ARG, "%.64s...: path too long", dir);
+  for (int tries = 0; tries < 100; tries++) {
+    /* O_NOFOLLOW: a link planted as .lock is not followed */
+    int fd = open(h->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+    if (fd < 0) return syn_err_set(e, SYN_ERR_IO, "%s: cannot write: %s", h->lock_path, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      int err = errno;
+      char who[1024];
+      holder_text(fd, who, sizeof who);
+      close(fd);
+      if (err == EWOULDBLOCK)
+        return syn_err_set(e, SYN_ERR_IO, "%s: in use by another run (pid %s); wait for it or use another folder",
+                           dir, *who ? who : "unknown");
+      return syn_err_set(e, SYN_ERR_IO, "%s: cannot lock: %s", h->lock_path, strerror(err));
+    }
+    /* the holder before us may have removed the file after we opened it: then
+     * our lock is on a name nobody else sees; take the file there now */
+    struct stat a, b;
+    if (fstat(fd, &a) == 0 && stat(h->lock_path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+      struct stat d;
+      if (stat(dir, &d) != 0) {
+        close(fd);
+        return syn_err_set(e, SYN_ERR_IO, "%s: %s", dir, strerror(errno));
+      }
+      holder_write(fd, argc, argv);
+      h->dev = d.st_dev;
+      h->ino = d.st_ino;
+      h->fd = fd;
+      h->count = 1;
+      return SYN_OK;
+    }
+    close(fd);
+  }
+  return syn_err_set(e, SYN_ERR_IO, "%s: cannot lock: the lock file keeps changing", h->lock_path);
+}
+
+/* all: however many times this process took it */
+static void unlock_dir(const char *dir, bool all) {
+  struct held_dir *h = held_find(dir);
+  if (!h || (!all && --h->count > 0)) return;
+  unlink(h->lock_path); /* while still locked: see run_dir_lock */
+  close(h->fd);
+  h->count = 0;
+}
+
+void run_dir_unlock(const char *dir) { unlock_dir(dir, false); }
+
+/* What a finished run of any kind leaves (summary.json first: its mark). */
+static const char *const finished_names[] = {"summary.json", "metrics.csv", "net.bin",  "policy.txt",
+                                             "target.bin",   "nets.bin",    "returns.csv", "best.json",
+                                             "best.txt",     "last.txt",    "log.csv"};
+#define N_FINISHED (sizeof finished_names / sizeof *finished_names)
+#define PREVIOUS ".previous"
+
+static bool exists_in(const char *dir, const char *name) {
+  char p[4500];
+  struct stat st;
+  snprintf(p, sizeof p, "%s/%s", dir, name);
+  return lstat(p, &st) == 0;
+}
+
+/* Moves the finished outputs (regular files) from folder `from` into `to`. */
+static syn_status move_outputs(const char *from, const char *to, syn_err *e) {
+  char a[4500], b[4500];
+  struct stat st;
+  for (size_t i = 0; i < N_FINISHED; i++) {
+    snprintf(a, sizeof a, "%s/%s", from, finished_names[i]);
+    if (lstat(a, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    snprintf(b, sizeof b, "%s/%s", to, finished_names[i]);
+    if (rename(a, b) != 0 && errno != ENOENT)
+      return syn_err_set(e, SYN_ERR_IO, "%s: cannot move to %s: %s", a, b, strerror(errno));
+  }
+  return SYN_OK;
+}
+
+/* Deletes the finished outputs in prev, then prev (other files keep it). */
+static void drop_previous(const char *prev) {
+  run_dir_clear(prev, finished_names, N_FINISHED, N_FINISHED);
+  rmdir(prev);
+}
+
+/* A killed run may have left DIR/.previous: settled here, under the lock. */
+static syn_status settle_previous(const char *dir, const char *prev, syn_err *e) {
+  struct stat st;
+  if (stat(prev, &st) != 0) return SYN_OK;
+  if (exists_in(dir, "summary.json")) {
+    drop_previous(prev); /* the new run finished: the old one is replaced */
+    return SYN_OK;
+  }
+  if (exists_in(dir, "checkpoint.bin")) return SYN_OK; /* the new run can resume */
+  /* the new run left nothing to continue: the old run comes back */
+  run_dir_clear(dir, finished_names, N_FINISHED, N_FINISHED);
+  syn_status s = move_outputs(prev, dir, e);
+  if (!s) rmdir(prev);
+  return s;
+}
+
+syn_status run_dir_claim(const char *dir, bool overwrite, bool resume, int argc, char *const *argv,
+                         syn_err *e) {
+  syn_status s = run_dir_lock(dir, argc, argv, e);
+  if (s) return s;
+  char prev[4400];
+  snprintf(prev, sizeof prev, "%s/" PREVIOUS, dir);
+  if ((s = settle_previous(dir, prev, e))) goto fail;
+  if (resume) return SYN_OK;
+  bool in_dir = exists_in(dir, "summary.json"), aside = exists_in(prev, "summary.json");
+  if ((in_dir || aside) && !overwrite) {
+    s = syn_err_set(e, SYN_ERR_ARG,
+                    "%s holds a finished run (summary.json); give --overwrite to replace it "
+                    "(kept until the new run is complete) or choose another folder",
+                    dir);
+    goto fail;
+  }
+  if (in_dir) {
+    if (mkdir(prev, 0777) != 0 && errno != EEXIST) {
+      s = syn_err_set(e, SYN_ERR_IO, "%s: cannot create: %s", prev, strerror(errno));
+      goto fail;
+    }
+    if ((s = move_outputs(dir, prev, e))) {
+      syn_err ignored;
+      move_outputs(prev, dir, &ignored);
+      rmdir(prev);
+      goto fail;
+    }
+  }
+  return SYN_OK;
+fail:
+  run_dir_unlock(dir);
+  return s;
+}
+
+void run_dir_release(const char *dir, bool complete) {
+  char prev[4400];
+  snprintf(prev, sizeof prev, "%s/" PREVIOUS, dir);
+  struct stat st;
+  if (stat(prev, &st) == 0) {
+    syn_err ignored;
+    if (complete)
+      drop_previous(prev);
+    else
+      settle_previous(dir, prev, &ignored);
+  }
+  unlock_dir(dir, true);
+}
+
+/* ---- checkpoints of another kind of run ---- */
+
+syn_status run_checkpoint_kind_check(const char *path, run_kind want, syn_err *e) {
+  ckpt_file f;
+  syn_err ignored;
+  /* unreadable or damaged: the full check that follows says what is wrong */
+  if (ckpt_read(&f, path, &ignored)) return SYN_OK;
+  /* each loop's own sections tell the kinds apart */
+  int kind = ckpt_has(&f, "cls.config")                           ? RUN_KIND_CLASSIFY
+             : ckpt_has(&f, "rl.loop")                            ? RUN_KIND_RL
+             : ckpt_has(&f, "run.config") && ckpt_has(&f, "run") ? RUN_KIND_TRAIN
+                                                                  : -1;
+  ckpt_file_free(&f);
+  if (kind < 0 || kind == (int)want) return SYN_OK;
+  return syn_err_set(e, SYN_ERR_ARG, "%s: a checkpoint of a different kind of run (synrl %s), not of synrl %s",
+                     path, run_kind_name((run_kind)kind), run_kind_name(want));
 }
