@@ -195,13 +195,15 @@ else
   echo "skip: the default run ($FASHION not installed)"
 fi
 
-# a rerun whose net.bin cannot be written fails and leaves no summary.json
+# a rerun (--overwrite) whose net.bin cannot be written fails; the earlier
+# run it was to replace stays whole
 O="$T/o-dense-agrel"
+cp "$O/summary.json" "$T/o-dense-agrel.summary"
 rm -f "$O/net.bin"
 mkdir "$O/net.bin"
 touch "$O/net.bin/keep"
-expect_err "net.bin not writable" "net.bin" "$BIN" "${B[@]}" --out "$O"
-[ -f "$O/summary.json" ] && fail "unwritable net.bin: summary.json left"
+expect_err "net.bin not writable" "net.bin" "$BIN" "${B[@]}" --out "$O" --overwrite
+cmp -s "$O/summary.json" "$T/o-dense-agrel.summary" || fail "unwritable net.bin: the earlier run was not kept"
 
 if expect_ok "help" "$BIN" classify --help; then
   grep -qE -- '--net dense\|conv\|loccon .*\[conv\]' "$T/stdout" || fail "help: no --net default"

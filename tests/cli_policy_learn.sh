@@ -93,8 +93,8 @@ if expect_ok "learn: another seed" $L "${TINY[@]}" --seed 6 --quiet --out "$T/l3
   checks=$((checks + 1))
   cmp -s "$T/l1/last.txt" "$T/l3/last.txt" && fail "learn: seeds 5 and 6 learned the same table"
 fi
-# a rerun into the same directory replaces the outputs
-if expect_ok "learn: rerun into the same directory" $L "${TINY[@]}" --seed 6 --quiet --out "$T/l1"; then
+# a rerun into the same directory replaces the outputs (with --overwrite)
+if expect_ok "learn: rerun into the same directory" $L "${TINY[@]}" --seed 6 --quiet --out "$T/l1" --overwrite; then
   checks=$((checks + 1))
   cmp -s "$T/l1/last.txt" "$T/l3/last.txt" || fail "learn: rerun did not replace last.txt"
 fi

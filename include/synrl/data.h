@@ -28,7 +28,8 @@ void idx_free(idx_array *a);
 syn_status idx_save_u8(const idx_array *a, const char *path, syn_err *e);
 /* The file of an MNIST-format folder that a loader reads for `stem`
  * ("train-images-idx3-ubyte"): DIR/STEM.gz if it exists, else DIR/STEM.
- * SYN_ERR_IO naming both when neither exists or the path does not fit in n. */
+ * SYN_ERR_IO naming both when neither exists or the path does not fit in n;
+ * SYN_ERR_FORMAT when both exist with different contents. */
 syn_status idx_find(char *out, size_t n, const char *dir, const char *stem, syn_err *e);
 
 /* The four IDX files of an MNIST-format folder (Fashion-MNIST, MNIST), as

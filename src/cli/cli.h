@@ -12,10 +12,8 @@ int cli_train(int argc, char **argv);
  * single-process cells on each rank). */
 int cli_train_ex(int argc, char **argv, bool data_parallel);
 int cli_sweep(int argc, char **argv);
-/* mkdir -p; 0 on success, -1 with errno set (run_dir_make; goes after the
- * issue-16 merge) */
-int cli_make_dirs(const char *path);
 int cli_eval(int argc, char **argv);
+int cli_data(int argc, char **argv); /* synrl data letters */
 int cli_policy(int argc, char **argv);
 int cli_export(int argc, char **argv);
 int cli_plot(int argc, char **argv);

@@ -122,8 +122,8 @@ static int data_letters(int argc, char **argv) {
   free(buf);
   if (s) return cli_fail(prog, specs, &e);
   int rc = 0;
-  if (cli_make_dirs(out) != 0) {
-    fprintf(stderr, "%s: --out: %s: cannot create the folder\n", prog, out);
+  if (run_dir_make(out, &e)) {
+    fprintf(stderr, "%s: --out: %s\n", prog, e.msg);
     rc = 1;
   } else if (letters_write(&r, &c, out, !raw, &e)) {
     rc = cli_fail(prog, specs, &e);

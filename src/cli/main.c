@@ -31,7 +31,6 @@ static void usage(FILE *f) {
       core_version());
 }
 
-int cli_data(int argc, char **argv); /* cli/data.c (its line in cli.h: after the merge) */
 
 static int dispatch(int argc, char **argv) {
   if (argc < 2) { /* no command: say what there is, start nothing */

@@ -20,11 +20,6 @@ typedef struct train_opts {
   bool quiet, overwrite;
 } train_opts;
 
-int cli_make_dirs(const char *path) {
-  syn_err e;
-  return run_dir_make(path, &e) ? -1 : 0;
-}
-
 typedef struct progress_ctx {
   bool tty;
 } progress_ctx;

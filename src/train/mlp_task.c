@@ -31,18 +31,16 @@ void mlp_task_free(mlp_task *d) {
 }
 
 /* DIR/STEM.gz, else DIR/STEM: the one that opens goes to out. */
-static bool find_idx(const char *dir, const char *stem, char *out, size_t n) {
-  const char *ext[2] = {".gz", ""};
-  for (int i = 0; i < 2; i++) {
-    snprintf(out, n, "%s/%s%s", dir, stem, ext[i]);
-    FILE *f = fopen(out, "rb");
-    if (f) {
-      fclose(f);
-      return true;
-    }
-  }
-  out[0] = 0;
-  return false;
+/* idx_find (one implementation: .gz first, raw and .gz that differ refused),
+ * with an absent file told apart from an error. */
+static syn_status find_idx(const char *dir, const char *stem, char *out, size_t n, bool *found,
+                           syn_err *e) {
+  syn_err quiet = {0};
+  syn_status s = idx_find(out, n, dir, stem, &quiet);
+  *found = s == SYN_OK;
+  if (s != SYN_ERR_FORMAT) return SYN_OK;
+  if (e) *e = quiet;
+  return s;
 }
 
 syn_status mlp_hidden_parse(const char *s, int *widths, int *n, syn_err *e) {
@@ -63,8 +61,13 @@ syn_status mlp_hidden_parse(const char *s, int *widths, int *n, syn_err *e) {
 }
 
 static syn_status load_images(mlp_task *d, const mlp_task_config *t, uint64_t seed, syn_err *e) {
-  if (!find_idx(t->data_dir, "train-images-idx3-ubyte", d->train_images, sizeof d->train_images) ||
-      !find_idx(t->data_dir, "train-labels-idx1-ubyte", d->train_labels, sizeof d->train_labels))
+  bool have_images, have_labels;
+  syn_status fs = find_idx(t->data_dir, "train-images-idx3-ubyte", d->train_images,
+                           sizeof d->train_images, &have_images, e);
+  if (!fs) fs = find_idx(t->data_dir, "train-labels-idx1-ubyte", d->train_labels,
+                         sizeof d->train_labels, &have_labels, e);
+  if (fs) return fs;
+  if (!have_images || !have_labels)
     return syn_err_set(e, SYN_ERR_IO,
                        "data-dir: %s: no train-images-idx3-ubyte[.gz] and "
                        "train-labels-idx1-ubyte[.gz] there (apt-get install dataset-fashion-mnist)",
@@ -83,8 +86,12 @@ static syn_status load_images(mlp_task *d, const mlp_task_config *t, uint64_t se
     d->train = all;
   }
   /* the official test set is reported for both protocols, when it is there */
-  if (find_idx(t->data_dir, "t10k-images-idx3-ubyte", d->test_images, sizeof d->test_images) &&
-      find_idx(t->data_dir, "t10k-labels-idx1-ubyte", d->test_labels, sizeof d->test_labels)) {
+  if ((fs = find_idx(t->data_dir, "t10k-images-idx3-ubyte", d->test_images, sizeof d->test_images,
+                     &have_images, e)) ||
+      (fs = find_idx(t->data_dir, "t10k-labels-idx1-ubyte", d->test_labels, sizeof d->test_labels,
+                     &have_labels, e)))
+    return fs;
+  if (have_images && have_labels) {
     if ((s = data_images_load(&d->test, d->test_images, d->test_labels, 0, 10, e))) return s;
     if (d->test.in_dim != d->train.in_dim)
       return syn_err_set(e, SYN_ERR_FORMAT, "%s: image size differs from the training images",
