@@ -27,6 +27,12 @@ checks=$((checks + 1))
   --out "$T/hup" >/dev/null 2>"$T/hup.err" &
 pid=$!
 for _ in $(seq 1 100); do [ -f "$T/hup/checkpoint.bin" ] && break; sleep 0.1; done
+# threads wait passively unless the user chose (one re-exec sets the policy)
+if [ -z "${OMP_WAIT_POLICY:-}" ] && [ -r "/proc/$pid/environ" ]; then
+  checks=$((checks + 1))
+  tr '\0' '\n' <"/proc/$pid/environ" | grep -qx "OMP_WAIT_POLICY=passive" ||
+    fail "a run's OpenMP threads do not wait passively (OMP_WAIT_POLICY unset in the run)"
+fi
 kill -HUP "$pid"
 wait "$pid"
 rc=$?

@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -70,7 +72,19 @@ static int check_stdout(int rc) {
   return rc ? rc : 1;
 }
 
+/* OpenMP threads that wait by spinning make a run 3-4x slower when another
+ * process holds one of the cores (docs/performance.md, "Threads on a shared
+ * machine"). libgomp reads OMP_WAIT_POLICY when it loads, before main, so an
+ * unset policy becomes "passive" through one re-exec of this program; a user
+ * who wants spinning sets OMP_WAIT_POLICY=active. */
+static void wait_policy_passive(char **argv) {
+  if (getenv("OMP_WAIT_POLICY") || setenv("OMP_WAIT_POLICY", "passive", 1) != 0) return;
+  execv("/proc/self/exe", argv);
+  unsetenv("OMP_WAIT_POLICY"); /* no /proc: carry on as before */
+}
+
 int main(int argc, char **argv) {
+  wait_policy_passive(argv);
   /* A reader that went away (`synrl train | head -1`) must not kill a run:
    * writes then fail with EPIPE, progress is dropped, training goes on. */
   signal(SIGPIPE, SIG_IGN);
