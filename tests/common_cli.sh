@@ -199,3 +199,16 @@ kill_at_random() {
   done
   return 1
 }
+
+# be32 N: N as 4 big-endian bytes. idx_set DIR PREFIX N: a random IDX image
+# set of N 28x28 images (DIR/PREFIX-images-idx3-ubyte) and labels i % 10.
+be32() {
+  printf "\\x$(printf %02x $(($1 >> 24 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))"
+  printf "\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 & 255)))"
+}
+idx_set() { # DIR PREFIX N
+  { printf '\x00\x00\x08\x03'; be32 "$3"; be32 28; be32 28
+    head -c $(($3 * 784)) /dev/urandom; } >"$1/$2-images-idx3-ubyte"
+  { printf '\x00\x00\x08\x01'; be32 "$3"
+    awk -v n="$3" 'BEGIN { for (i = 0; i < n; i++) printf "%c", i % 10 }'; } >"$1/$2-labels-idx1-ubyte"
+}
