@@ -120,21 +120,11 @@ static void test_metrics_rows(void **st) {
   assert_true(metrics_at(&t, 1, 0) == 20 && metrics_at(&t, 0, 1) == 0.25);
   assert_true(isnan(metrics_at(&t, 0, 3)));
   metrics_free(&t);
-  run_patience p;
-  run_patience_init(&p, 2, 0.01);
-  assert_true(run_patience_update(&p, 0.5, 1));
-  assert_false(run_patience_update(&p, 0.505, 2)); /* within min_delta */
-  assert_true(run_patience_update(&p, 0.6, 3));
-  assert_false(run_patience_update(&p, 0.6, 4));
-  assert_false(run_patience_exhausted(&p));
   ckpt_writer w;
   ckpt_writer_init(&w);
   run_metrics_save(&m, &w, "run.metrics");
-  run_patience_save(&p, &w, "run.patience");
   assert_int_equal(ckpt_writer_save(&w, ck, &e), SYN_OK);
   ckpt_writer_free(&w);
-  assert_false(run_patience_update(&p, 0.1, 5));
-  assert_true(run_patience_exhausted(&p));
   run_metrics_free(&m);
 
   ckpt_file f;
@@ -146,13 +136,6 @@ static void test_metrics_rows(void **st) {
   assert_int_equal(run_metrics_init(&other, "loss", &e), SYN_OK);
   assert_int_not_equal(run_metrics_load(&other, &f, "run.metrics", &e), SYN_OK);
   assert_contains(e.msg, "not this run's metrics");
-  run_patience q;
-  run_patience_init(&q, 2, 0.01);
-  assert_int_equal(run_patience_load(&q, &f, "run.patience", &e), SYN_OK);
-  assert_int_equal(q.best_step, 3);
-  assert_int_equal(q.since, 1);
-  run_patience_init(&q, 3, 0.01);
-  assert_int_not_equal(run_patience_load(&q, &f, "run.patience", &e), SYN_OK);
   ckpt_file_free(&f);
   run_metrics_free(&m2);
   run_metrics_free(&other);

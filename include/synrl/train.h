@@ -130,23 +130,6 @@ syn_status run_metrics_write(const run_metrics *m, const char *path, syn_err *e)
 void run_metrics_save(const run_metrics *m, ckpt_writer *w, const char *name);
 syn_status run_metrics_load(run_metrics *m, const ckpt_file *f, const char *name, syn_err *e);
 
-/* Early stopping on a score that should rise (accuracy, return): improved
- * when it beats the best by more than min_delta; stop after `patience`
- * updates without improvement (0: never). */
-typedef struct run_patience {
-  long patience;
-  double min_delta;
-  double best;    /* -INFINITY before the first update */
-  long best_step;
-  long since;     /* updates since the last improvement */
-} run_patience;
-void run_patience_init(run_patience *p, long patience, double min_delta);
-/* Returns true when value improved on the best (and records step). */
-bool run_patience_update(run_patience *p, double value, long step);
-bool run_patience_exhausted(const run_patience *p);
-void run_patience_save(const run_patience *p, ckpt_writer *w, const char *name);
-syn_status run_patience_load(run_patience *p, const ckpt_file *f, const char *name, syn_err *e);
-
 /* ---- the training driver ---- */
 typedef struct run_progress {
   long iter, iterations;

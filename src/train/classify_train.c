@@ -537,10 +537,9 @@ syn_status cls_train(nn_net *net, const data_set *train, const data_set *valid,
       c->progress(c->progress_user, ep, lr, row->train_loss, row->train_acc, vacc, row->seconds);
     if (isnan(vacc)) continue;
     /* Keras EarlyStopping: an improvement must exceed min_delta, tested as
-     * vacc - min_delta > best. run_patience tests vacc > best + min_delta,
-     * which rounds differently (10,000 validation rows, min_delta 0.001:
-     * 0.0011 after 0.0001 improves here, not there), so the stopping epoch
-     * of a run could change: this loop keeps its own test. */
+     * vacc - min_delta > best (not vacc > best + min_delta, which rounds
+     * differently: 0.0011 after 0.0001 with min_delta 0.001 improves here,
+     * not there, and the stopping epoch would change). */
     if (vacc - c->min_delta > ls.best_acc || ls.best_acc < 0) {
       ls.best_acc = vacc;
       ls.best_epoch = ep;

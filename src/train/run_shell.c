@@ -1,5 +1,4 @@
-/* The pieces every training loop shares: metrics rows and early stopping,
- * both checkpointable. */
+/* metrics.csv rows, shared by every training loop and carried by checkpoints. */
 #include "synrl/train.h"
 #include "core/fileio.h"
 
@@ -103,56 +102,5 @@ syn_status run_metrics_load(run_metrics *m, const ckpt_file *f, const char *name
   m->len = 0;
   text_add(m, t, len);
   if (m->oom) return syn_err_set(e, SYN_ERR_NOMEM, "out of memory (metrics)");
-  return SYN_OK;
-}
-
-void run_patience_init(run_patience *p, long patience, double min_delta) {
-  p->patience = patience;
-  p->min_delta = min_delta;
-  p->best = -INFINITY;
-  p->best_step = -1;
-  p->since = 0;
-}
-
-bool run_patience_update(run_patience *p, double value, long step) {
-  if (value > p->best + p->min_delta || (p->best_step < 0 && !isnan(value))) {
-    p->best = value;
-    p->best_step = step;
-    p->since = 0;
-    return true;
-  }
-  p->since++;
-  return false;
-}
-
-bool run_patience_exhausted(const run_patience *p) {
-  return p->patience > 0 && p->since >= p->patience;
-}
-
-void run_patience_save(const run_patience *p, ckpt_writer *w, const char *name) {
-  ckpt_begin(w, name);
-  ckpt_put_i64(w, p->patience);
-  ckpt_put_f64(w, p->min_delta);
-  ckpt_put_f64(w, p->best);
-  ckpt_put_i64(w, p->best_step);
-  ckpt_put_i64(w, p->since);
-  ckpt_end(w);
-}
-
-syn_status run_patience_load(run_patience *p, const ckpt_file *f, const char *name, syn_err *e) {
-  ckpt_sec s;
-  syn_status st = ckpt_open(f, name, &s, e);
-  if (st) return st;
-  run_patience q;
-  q.patience = ckpt_get_i64(&s);
-  q.min_delta = ckpt_get_f64(&s);
-  q.best = ckpt_get_f64(&s);
-  q.best_step = ckpt_get_i64(&s);
-  q.since = ckpt_get_i64(&s);
-  st = ckpt_sec_done(&s, e);
-  if (st) return st;
-  if (q.patience != p->patience || q.min_delta != p->min_delta || q.since < 0 || isnan(q.best))
-    return syn_err_set(e, SYN_ERR_FORMAT, "checkpoint section %s: early stopping of other settings", name);
-  *p = q;
   return SYN_OK;
 }
