@@ -64,7 +64,7 @@ static void cls_specs(opt_spec *sp, cls_run_config *rc, cls_flags *f) {
        "feedback weights: equal to the forward ones, or drawn independently"},
       {"keep-last", OPT_FLAG, &f->keep_last, 0, 0, NULL,
        "keep the last epoch's weights (default: the best validation epoch's)"},
-      {"out", OPT_STR, &f->out, 0, 0, NULL, "write metrics.csv, net.bin, summary.json here"},
+      {"out", OPT_STR, &f->out, 0, 0, NULL, "write metrics.csv, net.bin, summary.json here (default runs/classify/PRESET-NET-RULE-sSEED)"},
       {"checkpoint-every", OPT_LONG, &c->ckpt_every, 0, 1e12, NULL,
        "write OUT/checkpoint.bin after every N minibatches (0: not by count)"},
       {"checkpoint-secs", OPT_DOUBLE, &c->ckpt_every_s, 0, 1e9, NULL,
@@ -193,6 +193,14 @@ int cli_classify(int argc, char **argv) {
   int code = cls_parse(prog, argc, argv, &rc, &f, sp);
   if (code) return code;
   if (cli_check_resume_dir(prog, f.resume, f.out)) return 2;
+  /* like train and rl: a run without --out still keeps its results */
+  char default_out[512];
+  if (!f.resume && !f.out) {
+    snprintf(default_out, sizeof default_out, "runs/classify/%s-%s-%s-s%llu",
+             rc.preset ? rc.preset : rc.net, rc.net, rc.train.rule->name,
+             (unsigned long long)rc.train.seed);
+    f.out = default_out;
+  }
   rc.out_dir = f.resume ? f.resume : f.out;
   rc.resume = f.resume != NULL;
   /* the whole command line for summary.json */
